@@ -1,0 +1,145 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// One list of compiler settings for every target: Swift 6 mode with strict concurrency.
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+/// The five services: folder name under `Services/` and the prefix of their library target.
+let services: [(folder: String, module: String)] = [
+    ("users", "Users"),
+    ("rates", "Rates"),
+    ("activity", "Activity"),
+    ("feedback", "Feedback"),
+    ("dashboard", "Dashboard"),
+]
+
+let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
+let hummingbirdTesting = Target.Dependency.product(name: "HummingbirdTesting", package: "hummingbird")
+
+var targets: [Target] = [
+    .target(
+        name: "Contracts",
+        path: "Shared/Contracts",
+        swiftSettings: swiftSettings
+    ),
+    .systemLibrary(
+        name: "CHiredis",
+        path: "Shared/CHiredis",
+        pkgConfig: "hiredis",
+        providers: [.apt(["libhiredis-dev"])]
+    ),
+    .target(
+        name: "ServiceKit",
+        dependencies: [
+            "Contracts",
+            "CHiredis",
+            hummingbird,
+            .product(name: "Configuration", package: "swift-configuration"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOFoundationEssentialsCompat", package: "swift-nio"),
+            .product(name: "Crypto", package: "swift-crypto"),
+        ],
+        path: "Shared/ServiceKit",
+        swiftSettings: swiftSettings
+    ),
+    .target(
+        name: "TestSupport",
+        dependencies: [
+            "ServiceKit", "Contracts", hummingbird, hummingbirdTesting,
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "NIOFoundationEssentialsCompat", package: "swift-nio"),
+        ],
+        path: "Tests/Support",
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "ContractsTests",
+        dependencies: ["Contracts"],
+        path: "Tests/ContractsTests",
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "ServiceKitTests",
+        dependencies: [
+            "ServiceKit", "TestSupport", hummingbirdTesting,
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+            .product(name: "JWTKit", package: "jwt-kit"),
+        ],
+        path: "Tests/ServiceKitTests",
+        swiftSettings: swiftSettings
+    ),
+    .testTarget(
+        name: "BlackBoxTests",
+        dependencies: ["Contracts", "TestSupport"],
+        path: "Tests/BlackBoxTests",
+        swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+        name: "redis-bench",
+        dependencies: [
+            "ServiceKit",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ],
+        path: "Benchmarks/redis-bench",
+        swiftSettings: swiftSettings
+    ),
+]
+
+for service in services {
+    let app = "\(service.module)App"
+    targets += [
+        .target(
+            name: app,
+            dependencies: ["ServiceKit", "Contracts", hummingbird],
+            path: "Services/\(service.folder)/\(app)",
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: service.folder,
+            dependencies: [.byName(name: app), "ServiceKit"],
+            path: "Services/\(service.folder)/\(service.folder)",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "\(app)Tests",
+            dependencies: [
+                .byName(name: app), "TestSupport", hummingbirdTesting,
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            path: "Tests/\(app)Tests",
+            swiftSettings: swiftSettings
+        ),
+    ]
+}
+
+let package = Package(
+    name: "quoting-platform",
+    platforms: [.macOS(.v15)],
+    products: services.map { .executable(name: $0.folder, targets: [$0.folder]) },
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.0"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-async-algorithms.git", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
+    ],
+    targets: targets
+)

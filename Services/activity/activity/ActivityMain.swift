@@ -1,0 +1,14 @@
+import ActivityApp
+import ServiceKit
+
+@main
+struct ActivityMain {
+    static func main() async {
+        await ServiceMain.run(service: ActivityService.name, defaultPort: ActivityService.defaultPort) {
+            configuration,
+            _,
+            logger in
+            try await buildApplication(configuration: configuration, logger: logger)
+        }
+    }
+}

@@ -1,0 +1,14 @@
+import DashboardApp
+import ServiceKit
+
+@main
+struct DashboardMain {
+    static func main() async {
+        await ServiceMain.run(service: DashboardService.name, defaultPort: DashboardService.defaultPort) {
+            configuration,
+            _,
+            logger in
+            try await buildApplication(configuration: configuration, logger: logger)
+        }
+    }
+}

@@ -1,0 +1,14 @@
+import FeedbackApp
+import ServiceKit
+
+@main
+struct FeedbackMain {
+    static func main() async {
+        await ServiceMain.run(service: FeedbackService.name, defaultPort: FeedbackService.defaultPort) {
+            configuration,
+            _,
+            logger in
+            try await buildApplication(configuration: configuration, logger: logger)
+        }
+    }
+}

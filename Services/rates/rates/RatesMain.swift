@@ -1,0 +1,14 @@
+import RatesApp
+import ServiceKit
+
+@main
+struct RatesMain {
+    static func main() async {
+        await ServiceMain.run(service: RatesService.name, defaultPort: RatesService.defaultPort) {
+            configuration,
+            _,
+            logger in
+            try await buildApplication(configuration: configuration, logger: logger)
+        }
+    }
+}

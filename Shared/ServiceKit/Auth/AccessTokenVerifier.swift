@@ -1,0 +1,125 @@
+import Contracts
+import Foundation
+import JWTKit
+
+/// Why an access token was refused. Each case answers 401; the message is safe to show.
+package enum TokenRejection: Error, Equatable, Sendable {
+    case malformed
+    case algorithmNotAllowed(String)
+    case unknownKey
+    case badSignature
+    case expired
+    case notYetValid
+    case issuedInFuture
+    case wrongIssuer
+    case wrongAudience
+    case invalidClaims
+
+    /// A message for the problem body and the `WWW-Authenticate` header.
+    package var message: String {
+        switch self {
+        case .malformed: "the access token is malformed"
+        case .algorithmNotAllowed(let alg): "the access token's algorithm \(alg) is not accepted"
+        case .unknownKey: "the access token is signed with an unknown key"
+        case .badSignature: "the access token's signature is invalid"
+        case .expired: "the access token has expired"
+        case .notYetValid: "the access token is not valid yet"
+        case .issuedInFuture: "the access token was issued in the future"
+        case .wrongIssuer: "the access token was issued by someone else"
+        case .wrongAudience: "the access token is meant for another audience"
+        case .invalidClaims: "the access token's claims are invalid"
+        }
+    }
+}
+
+/// Verifies access tokens locally: algorithm allow-list, `kid`, signature, `exp`/`nbf`/`iat` with leeway,
+/// `iss` and `aud`; and signs them for the users service. Every configured key verifies, so keys rotate
+/// by adding the new key everywhere, then switching `JWT_SIGNING_KEY_ID`, then removing the old one.
+package struct AccessTokenVerifier: Sendable {
+    /// The only signature algorithms accepted; anything else (`none` included) is refused before any key is used.
+    package static let allowedAlgorithms: Set<String> = ["HS256"]
+
+    private let keys: JWTKeyCollection
+    private let keyIDs: Set<String>
+    package let settings: AuthSettings
+
+    package init(settings: AuthSettings) async {
+        let keys = JWTKeyCollection()
+        for key in settings.keys {
+            await keys.add(
+                hmac: HMACKey(from: key.secret),
+                digestAlgorithm: .sha256,
+                kid: JWKIdentifier(string: key.id)
+            )
+        }
+        self.keys = keys
+        self.keyIDs = Set(settings.keys.map(\.id))
+        self.settings = settings
+    }
+
+    /// Signs an access token for `identity` with the current signing key.
+    package func sign(_ identity: Identity, issuedAt: Date = Date(), lifetime: Duration? = nil) async throws -> String {
+        let claims = AccessTokenClaims(
+            identity: identity,
+            issuer: settings.issuer,
+            audience: settings.audience,
+            issuedAt: issuedAt,
+            lifetime: lifetime ?? settings.accessTokenLifetime
+        )
+        return try await sign(claims)
+    }
+
+    /// Signs arbitrary claims with the current signing key (tests use it to forge edge cases).
+    package func sign(_ claims: AccessTokenClaims) async throws -> String {
+        var header = JWTHeader()
+        header.typ = "JWT"
+        return try await keys.sign(claims, kid: JWKIdentifier(string: settings.signingKeyID), header: header)
+    }
+
+    /// The identity a valid token proves, or the reason it is refused.
+    package func verify(_ token: String, now: Date = Date()) async throws(TokenRejection) -> Identity {
+        let header = try Self.header(of: token)
+        guard let alg = header["alg"] as? String, Self.allowedAlgorithms.contains(alg) else {
+            throw .algorithmNotAllowed((header["alg"] as? String) ?? "(none)")
+        }
+        guard let kid = header["kid"] as? String, keyIDs.contains(kid) else { throw .unknownKey }
+
+        let claims: AccessTokenClaims
+        do {
+            claims = try await keys.verify(token, as: AccessTokenClaims.self)
+        } catch let error as JWTError where error.errorType == .signatureVerificationFailed {
+            throw .badSignature
+        } catch {
+            throw .malformed
+        }
+
+        let leeway = TimeInterval(settings.leeway.components.seconds)
+        guard claims.expiresAt.value.addingTimeInterval(leeway) > now else { throw .expired }
+        if let notBefore = claims.notBefore, notBefore.value.addingTimeInterval(-leeway) > now { throw .notYetValid }
+        guard claims.issuedAt.value.addingTimeInterval(-leeway) <= now else { throw .issuedInFuture }
+        guard claims.issuer.value == settings.issuer else { throw .wrongIssuer }
+        guard claims.audience.value.contains(settings.audience) else { throw .wrongAudience }
+        guard let userID = UUID(uuidString: claims.subject.value),
+            let organizationID = UUID(uuidString: claims.organization),
+            let role = Role(rawValue: claims.role)
+        else { throw .invalidClaims }
+        return Identity(userID: userID, organizationID: organizationID, role: role, email: claims.email)
+    }
+
+    private static func header(of token: String) throws(TokenRejection) -> [String: Any] {
+        let parts = token.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let data = Data(base64URLEncoded: parts[0]),
+            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { throw .malformed }
+        return object
+    }
+}
+
+extension Data {
+    /// Decodes unpadded base64url (RFC 4648 §5), as used in JWTs.
+    init?(base64URLEncoded text: Substring) {
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        self.init(base64Encoded: base64)
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import Logging
+
+/// The settings every service shares: HTTP server, Postgres, Redis, token verification and logging.
+///
+/// Each field reads one documented environment variable (see the README's configuration reference);
+/// a service-specific prefix (`USERS_`, `RATES_`, …) overrides the shared variable for that service.
+package struct ServiceConfiguration: Sendable {
+    /// The service's name (`users`), used in logs, metrics and event sources.
+    package var serviceName: String
+    /// This replica's name (`INSTANCE_ID`), unique among replicas; defaults to `<service>-<host>-<pid>`.
+    package var instanceID: String
+    /// `APP_ENV`: `development` allows dev secrets (with a warning), `production` refuses to start without real ones.
+    package var environment: DeploymentEnvironment
+    package var http: HTTPSettings
+    package var postgres: PostgresSettings
+    package var redis: RedisSettings
+    package var auth: AuthSettings
+    package var logging: LogSettings
+
+    /// Reads the shared settings of `service`, whose HTTP port defaults to `defaultPort`.
+    package init(service: String, defaultPort: Int, settings: Settings) throws {
+        let settings = settings.servicePrefix == nil ? settings.scoped(to: service) : settings
+        self.serviceName = service
+        let host = ProcessInfo.processInfo.hostName
+        self.instanceID = settings.string(
+            "INSTANCE_ID",
+            default: "\(service)-\(host)-\(ProcessInfo.processInfo.processIdentifier)"
+        )
+        self.environment = try settings.choice("APP_ENV", default: .development)
+        self.http = try HTTPSettings(settings: settings, defaultPort: defaultPort)
+        self.postgres = try PostgresSettings(settings: settings, applicationName: service)
+        self.redis = try RedisSettings(settings: settings)
+        self.auth = try AuthSettings(settings: settings, environment: environment)
+        self.logging = try LogSettings(settings: settings)
+    }
+}
+
+/// Where the service runs; decides whether development secrets are acceptable.
+package enum DeploymentEnvironment: String, Sendable, CaseIterable {
+    case development
+    case production
+}
+
+/// HTTP server settings.
+package struct HTTPSettings: Sendable {
+    /// `HTTP_HOST` (default `127.0.0.1`).
+    package var host: String
+    /// `HTTP_PORT` (default per service: users 8081, rates 8082, activity 8083, feedback 8084, dashboard 8085).
+    package var port: Int
+    /// `HTTP_REQUEST_TIMEOUT` (default 30 s): a request still running after this is answered 503.
+    package var requestTimeout: Duration
+    /// `HTTP_IDLE_TIMEOUT` (default 75 s): an idle keep-alive connection is closed after this.
+    package var idleTimeout: Duration
+    /// `HTTP_MAX_BODY_SIZE` in bytes (default 1 MiB): larger bodies are answered 413.
+    package var maxBodySize: Int
+
+    package init(settings: Settings, defaultPort: Int) throws {
+        host = settings.string("HTTP_HOST", default: "127.0.0.1")
+        port = try settings.int("HTTP_PORT", default: defaultPort, in: 0...65535)
+        requestTimeout = try settings.duration(
+            "HTTP_REQUEST_TIMEOUT",
+            default: .seconds(30),
+            in: .milliseconds(1) ... .seconds(3600)
+        )
+        idleTimeout = try settings.duration(
+            "HTTP_IDLE_TIMEOUT",
+            default: .seconds(75),
+            in: .seconds(1) ... .seconds(3600)
+        )
+        maxBodySize = try settings.int("HTTP_MAX_BODY_SIZE", default: 1 << 20, in: 1024...(256 << 20))
+    }
+}
+
+/// Log settings.
+package struct LogSettings: Sendable {
+    /// Line format on stdout.
+    package enum Format: String, Sendable, CaseIterable {
+        case json
+        case text
+    }
+
+    /// `LOG_LEVEL` (default `info`): trace, debug, info, notice, warning, error, critical.
+    package var level: Logger.Level
+    /// `LOG_FORMAT` (default `json`).
+    package var format: Format
+
+    package init(settings: Settings) throws {
+        level = try settings.choice("LOG_LEVEL", default: Logger.Level.info)
+        format = try settings.choice("LOG_FORMAT", default: Format.json)
+    }
+}

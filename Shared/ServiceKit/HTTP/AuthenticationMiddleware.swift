@@ -1,0 +1,66 @@
+import Contracts
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// Verifies the `Authorization: Bearer` access token, if any, and puts the proven identity on the context.
+///
+/// A request without the header continues anonymously (routes that need a caller use ``RequireRoleMiddleware``
+/// or `context.requireIdentity()`); a request with a bad token is refused with 401 at once, never downgraded
+/// to anonymous.
+package struct AuthenticationMiddleware<Context: ServiceContext>: RouterMiddleware {
+    private let verifier: AccessTokenVerifier
+
+    package init(verifier: AccessTokenVerifier) {
+        self.verifier = verifier
+    }
+
+    package func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        guard let header = request.headers[.authorization] else {
+            return try await next(request, context)
+        }
+        guard header.count > 7, header.prefix(7).lowercased() == "bearer " else {
+            throw APIError.unauthorized("send the access token as Authorization: Bearer <token>")
+        }
+        let token = header.dropFirst(7).trimmingCharacters(in: .whitespaces)
+        var context = context
+        do {
+            let identity = try await verifier.verify(token)
+            context.identity = identity
+            context.logger[metadataKey: "user.id"] = .string(identity.userID.uuidString.lowercased())
+            context.logger[metadataKey: "org.id"] = .string(identity.organizationID.uuidString.lowercased())
+        } catch {
+            throw APIError.unauthorized(error.message)
+        }
+        return try await next(request, context)
+    }
+}
+
+/// Lets a request through only with a verified identity (401 without) and, when `role` is given, only for
+/// that role (403 otherwise). Put it on a route group.
+package struct RequireRoleMiddleware<Context: ServiceContext>: RouterMiddleware {
+    private let role: Role?
+
+    /// Requires a signed-in caller of `role`, or of any role when `role` is nil.
+    package init(_ role: Role? = nil) {
+        self.role = role
+    }
+
+    package func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        if let role {
+            _ = try context.requireRole(role)
+        } else {
+            _ = try context.requireIdentity()
+        }
+        return try await next(request, context)
+    }
+}

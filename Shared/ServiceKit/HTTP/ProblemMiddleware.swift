@@ -1,0 +1,84 @@
+import Contracts
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// Turns every error into an `application/problem+json` answer with the request id, identical in every
+/// service. Server-side failures are logged with their full description and answered without internals.
+package struct ProblemMiddleware<Context: ServiceContext>: RouterMiddleware {
+    package init() {}
+
+    package func handle(
+        _ request: Request,
+        context: Context,
+        next: (Request, Context) async throws -> Response
+    ) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            var (problem, headers) = Self.describe(error, request: request, context: context)
+            problem.requestID = context.requestID
+            if problem.status == 500 {
+                context.logger.error(
+                    "request failed",
+                    metadata: ["error": "\(String(reflecting: error))", "http.status": "\(problem.status)"]
+                )
+            } else {
+                context.logger.debug(
+                    "request refused",
+                    metadata: ["http.status": "\(problem.status)", "detail": "\(problem.detail ?? "")"]
+                )
+            }
+            return ProblemResponse.make(problem, headers: headers)
+        }
+    }
+
+    /// The problem and extra headers that answer `error`.
+    static func describe(_ error: any Error, request: Request, context: Context) -> (Problem, HTTPFields) {
+        switch error {
+        case let error as any ProblemReporting:
+            return (error.problem, error.problemHeaders)
+        case let error as HTTPError where error.status == .notFound && error.body == nil:
+            return (APIError.notFound("no route for \(request.method.rawValue) \(request.uri.path)").problem, [:])
+        case let error as HTTPError where error.status == .contentTooLarge:
+            return (APIError.contentTooLarge(limit: context.bodyLimit).problem, [:])
+        case let error as HTTPError:
+            var headers = error.headers
+            headers[.contentType] = nil
+            let problem = Problem(
+                title: error.status.reasonPhrase,
+                status: error.status.code,
+                detail: error.body ?? error.status.reasonPhrase
+            )
+            return (problem, headers)
+        case is NIOTooManyBytesError:
+            return (APIError.contentTooLarge(limit: context.bodyLimit).problem, [:])
+        case let error as DecodingError:
+            return (APIError.badRequest(DecodingErrorDescription.describe(error)).problem, [:])
+        case let error as any HTTPResponseError:
+            return (Problem(title: error.status.reasonPhrase, status: error.status.code), [:])
+        case let error as DatabaseUnavailable:
+            return unavailable(APIError.unavailable("the database is busy: \(error)", retryAfter: 1))
+        case let error as PSQLError where error.isTransient:
+            return unavailable(
+                APIError.unavailable("the database is unavailable or busy; retry shortly", retryAfter: 2)
+            )
+        case let error as RedisError where error.isTransportFailure:
+            return unavailable(
+                APIError.unavailable("the cache and message broker is unavailable; retry shortly", retryAfter: 2)
+            )
+        case is CancellationError:
+            return unavailable(
+                APIError.unavailable("the request was cancelled while the service shuts down", retryAfter: 1)
+            )
+        default:
+            return (APIError.internalError.problem, [:])
+        }
+    }
+
+    private static func unavailable(_ error: APIError) -> (Problem, HTTPFields) {
+        (error.problem, error.problemHeaders)
+    }
+}

@@ -1,0 +1,126 @@
+import Contracts
+import Foundation
+import Hummingbird
+import Logging
+import NIOCore
+import NIOFoundationEssentialsCompat
+
+/// What ServiceKit's middleware needs from a service's request context: the verified identity, the request id,
+/// the body limit and the peer address.
+package protocol ServiceContext: RequestContext where Source == ApplicationRequestContextSource {
+    /// The caller proven by the access token, or nil for an anonymous request.
+    var identity: Identity? { get set }
+    /// The request id (`X-Request-ID` from the caller, or generated).
+    var requestID: String { get set }
+    /// The largest body accepted, in bytes; set by ``RequestLimitsMiddleware``.
+    var bodyLimit: Int { get set }
+    /// The TCP peer (the proxy, behind nginx).
+    var remoteAddress: SocketAddress? { get }
+}
+
+extension ServiceContext {
+    /// The caller, or a 401 problem when the request carries no valid token.
+    package func requireIdentity() throws(APIError) -> Identity {
+        guard let identity else { throw .unauthorized("sign in to use this endpoint") }
+        return identity
+    }
+
+    /// The caller if they have `role`, a 401 when anonymous, a 403 otherwise.
+    package func requireRole(_ role: Role) throws(APIError) -> Identity {
+        let identity = try requireIdentity()
+        guard identity.role == role else { throw .forbidden("this endpoint is for the \(role.rawValue) role") }
+        return identity
+    }
+}
+
+/// The request context of every service: one value per request, carried through middleware to the handler.
+package struct ServiceRequestContext: ServiceContext {
+    package var coreContext: CoreRequestContextStorage
+    package var identity: Identity?
+    package var requestID: String
+    package var bodyLimit: Int
+    package let remoteAddress: SocketAddress?
+
+    package init(source: ApplicationRequestContextSource) {
+        self.coreContext = .init(source: source)
+        self.identity = nil
+        self.requestID = ""
+        self.bodyLimit = 1 << 20
+        self.remoteAddress = source.channel.remoteAddress
+    }
+
+    package var maxUploadSize: Int { bodyLimit }
+    package var requestDecoder: ContractRequestDecoder { ContractRequestDecoder() }
+    package var responseEncoder: ContractResponseEncoder { ContractResponseEncoder() }
+}
+
+/// Decodes JSON request bodies with the contracts' date handling; a body that is not JSON is a 400.
+package struct ContractRequestDecoder: RequestDecoder {
+    package func decode<T: Decodable>(
+        _ type: T.Type,
+        from request: Request,
+        context: some RequestContext
+    ) async throws -> T {
+        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        do {
+            return try ContractJSON.makeDecoder().decode(T.self, from: Data(buffer: buffer))
+        } catch let error as DecodingError {
+            throw APIError.badRequest(DecodingErrorDescription.describe(error))
+        }
+    }
+}
+
+/// Encodes responses as JSON with the contracts' date handling.
+package struct ContractResponseEncoder: ResponseEncoder {
+    package func encode(_ value: some Encodable, from request: Request, context: some RequestContext) throws -> Response
+    {
+        let data = try ContractJSON.makeEncoder().encode(value)
+        return Response(
+            status: .ok,
+            headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(data: data))
+        )
+    }
+}
+
+/// Turns Foundation's decoding errors into messages a client developer can act on.
+enum DecodingErrorDescription {
+    static func describe(_ error: DecodingError) -> String {
+        switch error {
+        case .dataCorrupted(let context) where context.codingPath.isEmpty:
+            return "the body is not valid JSON"
+        case .dataCorrupted(let context):
+            return "\(path(context.codingPath)): \(context.debugDescription)"
+        case .keyNotFound(let key, let context):
+            return "\(path(context.codingPath + [key])) is required"
+        case .valueNotFound(_, let context):
+            return "\(path(context.codingPath)) must not be null"
+        case .typeMismatch(let type, let context):
+            return "\(path(context.codingPath)) must be \(describe(type))"
+        @unknown default:
+            return "the body does not match the expected shape"
+        }
+    }
+
+    static func path(_ codingPath: [any CodingKey]) -> String {
+        guard !codingPath.isEmpty else { return "the body" }
+        return codingPath.reduce(into: "") { path, key in
+            if let index = key.intValue {
+                path += "[\(index)]"
+            } else {
+                path += path.isEmpty ? key.stringValue : ".\(key.stringValue)"
+            }
+        }
+    }
+
+    private static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Bool.Type: "true or false"
+        case is Int.Type, is Int64.Type, is Int32.Type: "an integer"
+        case is Double.Type, is Decimal.Type: "a number"
+        case is [Any].Type: "an array"
+        default: "a \(type)"
+        }
+    }
+}

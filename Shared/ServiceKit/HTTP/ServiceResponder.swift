@@ -1,0 +1,84 @@
+import Contracts
+import HTTPTypes
+import Hummingbird
+import Logging
+
+/// The outermost layer of every service: gives the request its id (echoed in `X-Request-ID` and present in
+/// every log line), refuses bodies over the limit before reading them, abandons a request that runs past the
+/// timeout with a 503, and records the request in the metrics.
+///
+/// It wraps the router's responder rather than being a middleware because the timeout must run the router in
+/// a child task, and a middleware's `next` cannot leave the current task. Health and metrics requests skip
+/// all of it: they must cost nothing.
+package struct ServiceResponder<Context: ServiceContext>: HTTPResponder {
+    private let router: RouterResponder<Context>
+    private let timeout: Duration
+    private let maxBodySize: Int
+    private let metrics: HTTPMetrics
+
+    package init(router: RouterResponder<Context>, timeout: Duration, maxBodySize: Int, metrics: HTTPMetrics) {
+        self.router = router
+        self.timeout = timeout
+        self.maxBodySize = maxBodySize
+        self.metrics = metrics
+    }
+
+    package func respond(to request: Request, context: Context) async throws -> Response {
+        if HealthRoutes.isOperational(request.uri.path) {
+            return try await router.respond(to: request, context: context)
+        }
+        let start = ContinuousClock.now
+        var context = context
+        context.requestID = RequestID.resolve(request.headers[.requestID])
+        context.logger[metadataKey: "request.id"] = .string(context.requestID)
+        context.bodyLimit = maxBodySize
+
+        var response: Response
+        do {
+            if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodySize {
+                throw APIError.contentTooLarge(limit: maxBodySize)
+            }
+            response = try await runWithTimeout(request, context: context)
+        } catch {
+            var (problem, headers) = ProblemMiddleware<Context>.describe(error, request: request, context: context)
+            problem.requestID = context.requestID
+            if problem.status == 500 {
+                context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
+            } else if problem.status == 503 {
+                context.logger.warning("request abandoned", metadata: ["error": "\(error)"])
+            }
+            response = ProblemResponse.make(problem, headers: headers)
+        }
+        response.headers[.requestID] = context.requestID
+        let elapsed = ContinuousClock.now - start
+        metrics.record(
+            method: request.method,
+            route: context.endpointPath ?? "unmatched",
+            status: response.status.code,
+            duration: elapsed
+        )
+        context.logger.debug(
+            "request",
+            metadata: [
+                "http.method": "\(request.method.rawValue)", "http.path": "\(request.uri.path)",
+                "http.status": "\(response.status.code)", "http.duration_ms": "\(elapsed.milliseconds)",
+            ]
+        )
+        return response
+    }
+
+    private func runWithTimeout(_ request: Request, context: Context) async throws -> Response {
+        let router = self.router
+        let timeout = self.timeout
+        return try await withThrowingTaskGroup(of: Response.self) { group in
+            group.addTask { try await router.respond(to: request, context: context) }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                throw APIError.timeout(timeout)
+            }
+            defer { group.cancelAll() }
+            guard let response = try await group.next() else { throw APIError.timeout(timeout) }
+            return response
+        }
+    }
+}

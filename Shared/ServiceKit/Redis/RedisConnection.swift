@@ -1,0 +1,93 @@
+import Logging
+import NIOCore
+import NIOPosix
+
+/// One connection to Redis, shared by any number of concurrent callers through pipelining.
+///
+/// The pool in ``RedisClient`` holds a few of these; a blocking read (`XREADGROUP BLOCK`) gets one of its own
+/// from ``RedisClient/makeDedicatedConnection()`` so it never stalls other commands.
+package final class RedisConnection: RedisCommandExecutor {
+    private let channel: any Channel
+    private let commandTimeout: Duration
+    private let health: ConnectionHealth
+
+    private init(channel: any Channel, commandTimeout: Duration, health: ConnectionHealth) {
+        self.channel = channel
+        self.commandTimeout = commandTimeout
+        self.health = health
+    }
+
+    /// Whether the connection is open and has not failed.
+    package var isActive: Bool { channel.isActive && !health.isFailed }
+
+    /// Sends `command` and waits for its reply for at most the connection's command timeout.
+    package func send(_ command: RedisCommand) async throws -> RESPValue {
+        try await send(command, timeout: commandTimeout)
+    }
+
+    /// Sends `command` and waits for its reply for at most `timeout`. An error reply is thrown as ``RedisError/server(_:)``.
+    package func send(_ command: RedisCommand, timeout: Duration) async throws -> RESPValue {
+        var bytes = channel.allocator.buffer(capacity: 64)
+        try command.encode(into: &bytes)
+        let promise = channel.eventLoop.makePromise(of: RESPValue.self)
+        let deadline = NIODeadline.now() + .nanoseconds(Int64(timeout.milliseconds) * 1_000_000)
+        channel.write(RedisRequest(bytes: bytes, promise: promise, deadline: deadline), promise: nil)
+        let reply = try await promise.futureResult.get()
+        if case .error(let message) = reply { throw RedisError.server(message) }
+        return reply
+    }
+
+    /// Closes the connection; commands still waiting fail with ``RedisError/connectionClosed``.
+    package func close() async {
+        try? await channel.close()
+    }
+
+    /// The TCP options every Redis connection uses.
+    static func bootstrap(settings: RedisSettings, group: any EventLoopGroup) -> ClientBootstrap {
+        ClientBootstrap(group: group)
+            .connectTimeout(.milliseconds(settings.connectTimeout.milliseconds))
+            .channelOption(.socketOption(.so_keepalive), value: 1)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+    }
+
+    /// The commands that prepare a new connection: `AUTH` and `SELECT` as configured.
+    static func handshake(settings: RedisSettings) -> [RedisCommand] {
+        var commands: [RedisCommand] = []
+        if let password = settings.password { commands.append(RedisCommand("AUTH", [.string(password)])) }
+        if settings.database != 0 { commands.append(RedisCommand("SELECT", [.int(settings.database)])) }
+        return commands
+    }
+
+    /// Opens a connection, authenticates and selects the database.
+    static func connect(settings: RedisSettings, group: any EventLoopGroup) async throws(RedisError) -> RedisConnection
+    {
+        let sweepMilliseconds = max(10, min(250, settings.commandTimeout.milliseconds / 4))
+        let channel: any Channel
+        let health = ConnectionHealth()
+        do {
+            channel = try await bootstrap(settings: settings, group: group)
+                .channelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandlers(
+                            ByteToMessageHandler(RESPReplyDecoder()),
+                            RedisCommandHandler(sweepInterval: .milliseconds(sweepMilliseconds), health: health)
+                        )
+                    }
+                }
+                .connect(host: settings.host, port: settings.port)
+                .get()
+        } catch {
+            throw .connectionFailed("\(settings.host):\(settings.port): \(error)")
+        }
+        let connection = RedisConnection(channel: channel, commandTimeout: settings.commandTimeout, health: health)
+        do {
+            for command in handshake(settings: settings) {
+                _ = try await connection.send(command)
+            }
+        } catch {
+            await connection.close()
+            throw .connectionFailed("\(settings.host):\(settings.port): \(error)")
+        }
+        return connection
+    }
+}

@@ -1,0 +1,40 @@
+import Foundation
+import Hummingbird
+import Logging
+
+/// What every executable's `@main` does: read the configuration (a bad value stops the process with one
+/// line naming the variable), set up logging, build the application and run it until SIGTERM or SIGINT.
+package enum ServiceMain {
+    package static func run<App: ApplicationProtocol>(
+        service: String,
+        defaultPort: Int,
+        build: @Sendable (ServiceConfiguration, Settings, Logger) async throws -> App
+    ) async {
+        let settings = Settings().scoped(to: service)
+        let configuration: ServiceConfiguration
+        do {
+            configuration = try ServiceConfiguration(service: service, defaultPort: defaultPort, settings: settings)
+        } catch {
+            fail(service, error)
+        }
+        ServiceLogging.bootstrap(configuration)
+        let logger = ServiceLogging.logger(configuration)
+        do {
+            let app = try await build(configuration, settings, logger)
+            logger.info(
+                "starting",
+                metadata: ["http.host": "\(configuration.http.host)", "http.port": "\(configuration.http.port)"]
+            )
+            try await app.runService()
+            logger.info("stopped")
+        } catch {
+            logger.critical("stopping on error", metadata: ["error": "\(error)"])
+            fail(service, error)
+        }
+    }
+
+    private static func fail(_ service: String, _ error: any Error) -> Never {
+        FileHandle.standardError.write(Data("\(service): \(error)\n".utf8))
+        exit(1)
+    }
+}

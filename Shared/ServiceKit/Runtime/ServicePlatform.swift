@@ -1,0 +1,87 @@
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// The parts every service stands on, created once in `buildApplication`: the Postgres pool, the Redis
+/// client, the token verifier, metrics and readiness. It only wires; it starts nothing by itself.
+package struct ServicePlatform: Sendable {
+    package let configuration: ServiceConfiguration
+    package let logger: Logger
+    package let database: Database
+    package let redis: RedisClient
+    package let verifier: AccessTokenVerifier
+    package let metrics: ServiceMetrics
+    package let readiness: ReadinessProbe
+
+    package init(configuration: ServiceConfiguration, logger: Logger, extraReadinessChecks: [ReadinessCheck] = []) async
+    {
+        self.configuration = configuration
+        self.logger = logger
+        let database = Database(settings: configuration.postgres, logger: logger)
+        let redis = RedisClient(settings: configuration.redis, logger: logger)
+        self.database = database
+        self.redis = redis
+        self.verifier = await AccessTokenVerifier(settings: configuration.auth)
+        self.metrics = ServiceMetrics()
+        self.readiness = ReadinessProbe(
+            service: configuration.serviceName,
+            checks: [
+                ReadinessCheck("postgres") { try await database.ping() },
+                ReadinessCheck("redis") { try await redis.ping() },
+            ] + extraReadinessChecks
+        )
+        if configuration.auth.usesDevelopmentKey {
+            logger.warning("JWT_KEYS is not set: tokens use the development key; set JWT_KEYS outside development")
+        }
+    }
+
+    /// A router with the operational routes (health, metrics) and the platform middleware (problem rendering,
+    /// token verification) in place; the service adds its routes after this.
+    package func makeRouter<Context: ServiceContext>(
+        context: Context.Type = ServiceRequestContext.self
+    ) -> Router<Context> {
+        let router = Router(context: Context.self, options: .autoGenerateHeadEndpoints)
+        HealthRoutes.register(on: router, readiness: readiness, metrics: metrics)
+        router.add(middleware: ProblemMiddleware())
+        router.add(middleware: AuthenticationMiddleware(verifier: verifier))
+        return router
+    }
+
+    /// The runnable application: `router` behind the ``ServiceResponder``, the platform's clients and the
+    /// service's own background `services` in one service group (started in order, stopped in reverse), and
+    /// the service's migrations applied before the server accepts a connection.
+    package func makeApplication<Context: ServiceContext>(
+        router: Router<Context>,
+        schema: String,
+        migrations: [Migration],
+        services: [any Service] = [],
+        beforeServerStarts: [@Sendable () async throws -> Void] = []
+    ) throws -> some ApplicationProtocol {
+        router.addMethodNotAllowedRoutes()
+        let http = configuration.http
+        let responder = ServiceResponder(
+            router: router.buildResponder(),
+            timeout: http.requestTimeout,
+            maxBodySize: http.maxBodySize,
+            metrics: HTTPMetrics(metrics: metrics)
+        )
+        var app = Application(
+            responder: responder,
+            server: .http1(configuration: .init(idleTimeout: .milliseconds(http.idleTimeout.milliseconds))),
+            configuration: .init(address: .hostname(http.host, port: http.port), serverName: configuration.serviceName),
+            services: [database.client, redis] + services,
+            logger: logger
+        )
+        let runner = try MigrationRunner(schema: schema, migrations: migrations)
+        let database = self.database
+        let logger = self.logger
+        app.beforeServerStarts {
+            try await runner.run(on: database, logger: logger)
+        }
+        for step in beforeServerStarts {
+            app.beforeServerStarts(perform: step)
+        }
+        return app
+    }
+}

@@ -1,0 +1,146 @@
+import Foundation
+import NIOCore
+import ServiceKit
+import Synchronization
+import TestSupport
+import Testing
+
+/// A redis-server of the test's own, on a free port, so it can be stopped and started without disturbing
+/// the Redis other tests share.
+final class PrivateRedisServer: Sendable {
+    let port: Int
+    private let directory: URL
+    private let process = Mutex<Process?>(nil)
+
+    init() throws {
+        port = Int.random(in: 40_000..<50_000)
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            TestInfrastructure.uniqueName("redis")
+        )
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    var settings: RedisSettings {
+        RedisSettings(port: port, connections: 2, connectTimeout: .milliseconds(500), commandTimeout: .seconds(1))
+    }
+
+    func start() async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "redis-server", "--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+            "--dir", directory.path,
+        ]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        self.process.withLock { $0 = process }
+        for _ in 0..<100 {
+            if (try? await probe()) == true { return }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw RedisError.connectionFailed("private redis-server on port \(port) did not start")
+    }
+
+    /// Kills the server as a crash would (SIGKILL: the test process may run with SIGTERM ignored, which
+    /// children inherit) and waits until it is gone.
+    func stop() async {
+        guard
+            let process = self.process.withLock({ current -> Process? in
+                defer { current = nil }
+                return current
+            })
+        else { return }
+        kill(process.processIdentifier, SIGKILL)
+        while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
+    }
+
+    private func probe() async throws -> Bool {
+        let client = RedisClient(settings: settings, logger: TestInfrastructure.logger("probe"))
+        do {
+            try await client.ping()
+            await client.shutdown()
+            return true
+        } catch {
+            await client.shutdown()
+            throw error
+        }
+    }
+
+    deinit {
+        if let process = self.process.withLock({ $0 }) { kill(process.processIdentifier, SIGKILL) }
+        try? FileManager.default.removeItem(at: directory)
+    }
+}
+
+@Suite("Redis client across a server restart", .serialized)
+struct RedisRestartTests {
+    @Test("commands fail with a typed error while Redis is down and work again once it is back")
+    func recoversAfterRestart() async throws {
+        let server = try PrivateRedisServer()
+        try await server.start()
+        let redis = RedisClient(settings: server.settings, logger: TestInfrastructure.logger("redis"))
+        try await redis.set("k", to: "before")
+        #expect(try await redis.getString("k") == "before")
+
+        await server.stop()
+        await #expect {
+            try await redis.getString("k")
+        } throws: { error in
+            (error as? RedisError)?.isTransportFailure == true
+        }
+
+        try await server.start()
+        var recovered = false
+        for _ in 0..<100 where !recovered {
+            do {
+                try await redis.set("k", to: "after")
+                recovered = true
+            } catch {
+                try await Task.sleep(for: .milliseconds(50))
+            }
+        }
+        #expect(recovered)
+        #expect(try await redis.getString("k") == "after")
+        await redis.shutdown()
+        await server.stop()
+    }
+
+    @Test("a subscription comes back after a restart and says it may have missed messages")
+    func subscriptionResubscribes() async throws {
+        let server = try PrivateRedisServer()
+        try await server.start()
+        let redis = RedisClient(settings: server.settings, logger: TestInfrastructure.logger("redis"))
+        let events = try await redis.withSubscription(to: ["news"], logger: TestInfrastructure.logger("sub")) {
+            subscription in
+            try await withThrowingTaskGroup(of: [RedisPubSubEvent].self) { group in
+                group.addTask {
+                    var events: [RedisPubSubEvent] = []
+                    for await event in subscription {
+                        events.append(event)
+                        if case .message(_, let payload) = event, String(buffer: payload) == "after" { break }
+                    }
+                    return events
+                }
+                group.addTask {
+                    while try await redis.publish("before", to: "news") == 0 {
+                        try await Task.sleep(for: .milliseconds(20))
+                    }
+                    await server.stop()
+                    try await server.start()
+                    while (try? await redis.publish("after", to: "news")) != 1 {
+                        try await Task.sleep(for: .milliseconds(50))
+                    }
+                    return []
+                }
+                var collected: [RedisPubSubEvent] = []
+                for try await events in group where !events.isEmpty { collected = events }
+                return collected
+            }
+        }
+        #expect(events.first == .message(channel: "news", payload: ByteBuffer(string: "before")))
+        #expect(events.contains(.resubscribed))
+        #expect(events.last == .message(channel: "news", payload: ByteBuffer(string: "after")))
+        await redis.shutdown()
+        await server.stop()
+    }
+}

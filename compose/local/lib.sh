@@ -1,0 +1,276 @@
+# Shared by compose/local/{up,down,test,bench}: where things live, which ports they use, and how the
+# private Postgres, Redis, services and nginx are started and stopped. Source it; do not run it.
+# shellcheck shell=bash
+
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+DATA_DIR=${QUOTING_DATA_DIR:-$ROOT/.data}
+LOG_DIR=$DATA_DIR/logs
+RUN_DIR=$DATA_DIR/run
+
+SERVICES=(users rates activity feedback dashboard)
+declare -A DEFAULT_PORT=([users]=8081 [rates]=8082 [activity]=8083 [feedback]=8084 [dashboard]=8085)
+
+export POSTGRES_HOST=${POSTGRES_HOST:-127.0.0.1}
+export POSTGRES_PORT=${POSTGRES_PORT:-55432}
+export POSTGRES_USER=${POSTGRES_USER:-quoting}
+export POSTGRES_DATABASE=${POSTGRES_DATABASE:-quoting}
+export REDIS_HOST=${REDIS_HOST:-127.0.0.1}
+export REDIS_PORT=${REDIS_PORT:-56379}
+PROXY_PORT=${PROXY_PORT:-8080}
+BUILD_CONFIGURATION=${BUILD_CONFIGURATION:-release}
+
+log() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else die "need root to run: $*"; fi
+}
+
+# Installs the Debian packages the system needs, once; a second run finds them and installs nothing.
+ensure_packages() {
+    local wanted=(postgresql redis-server nginx-light libhiredis-dev libcurl4-openssl-dev pkg-config curl ca-certificates)
+    local missing=()
+    for package in "${wanted[@]}"; do
+        dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+    done
+    # nginx-light and nginx-full both provide an nginx binary; either will do.
+    if [[ " ${missing[*]} " == *" nginx-light "* ]] && command -v nginx >/dev/null; then
+        missing=("${missing[@]/nginx-light}")
+    fi
+    local needed=()
+    for package in "${missing[@]}"; do [ -n "$package" ] && needed+=("$package"); done
+    if [ ${#needed[@]} -gt 0 ]; then
+        log "installing ${needed[*]}"
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${needed[@]}" >/dev/null
+    fi
+}
+
+# The folder of the server binaries (initdb, pg_ctl, pg_isready): Debian's versioned folder, else PATH.
+pg_bin() {
+    local dir
+    dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+    if [ -z "$dir" ] && command -v pg_ctl >/dev/null; then dir=$(dirname "$(command -v pg_ctl)"); fi
+    [ -n "$dir" ] || die "PostgreSQL binaries not found; is the postgresql package installed?"
+    echo "$dir"
+}
+
+# Postgres refuses to run as root: as root, run its tools as the postgres user.
+as_postgres() {
+    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# The postgres user must be able to reach the data folder: as root in a private checkout (mktemp -d makes
+# 0700 folders), give "others" search permission (x, not read) on each folder on the way.
+make_reachable_for_postgres() {
+    local target=$1 dir
+    [ "$(id -u)" = 0 ] || return 0
+    dir=$target
+    while [ "$dir" != "/" ]; do
+        if ! runuser -u postgres -- test -x "$dir" 2>/dev/null; then
+            log "allowing the postgres user to traverse $dir (chmod o+x)"
+            chmod o+x "$dir"
+        fi
+        dir=$(dirname "$dir")
+    done
+}
+
+local_host() { [ "$1" = 127.0.0.1 ] || [ "$1" = localhost ] || [ "$1" = ::1 ]; }
+
+postgres_running() {
+    "$(pg_bin)/pg_isready" -q -h "$POSTGRES_HOST" -p "$POSTGRES_PORT" >/dev/null 2>&1
+}
+
+start_postgres() {
+    local_host "$POSTGRES_HOST" || { log "using Postgres at $POSTGRES_HOST:$POSTGRES_PORT"; return; }
+    local bin pgdata=$DATA_DIR/postgres
+    bin=$(pg_bin)
+    mkdir -p "$LOG_DIR" "$RUN_DIR"
+    if postgres_running; then log "Postgres already running on port $POSTGRES_PORT"; return; fi
+    make_reachable_for_postgres "$DATA_DIR"
+    if [ ! -s "$pgdata/PG_VERSION" ]; then
+        log "creating a Postgres cluster in $pgdata"
+        mkdir -p "$pgdata"
+        [ "$(id -u)" = 0 ] && chown postgres:postgres "$pgdata"
+        chmod 700 "$pgdata"
+        as_postgres "$bin/initdb" -D "$pgdata" -U "$POSTGRES_USER" --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+        cat >>"$pgdata/postgresql.conf" <<CONF
+# compose/local: a private cluster on loopback, beside any system Postgres.
+listen_addresses = '127.0.0.1'
+unix_socket_directories = ''
+max_connections = 300
+shared_buffers = 256MB
+CONF
+    fi
+    touch "$LOG_DIR/postgres.log"
+    [ "$(id -u)" = 0 ] && chown postgres "$LOG_DIR/postgres.log"
+    log "starting Postgres on 127.0.0.1:$POSTGRES_PORT"
+    as_postgres "$bin/pg_ctl" -D "$pgdata" -l "$LOG_DIR/postgres.log" -o "-p $POSTGRES_PORT" -w -t 60 start >/dev/null \
+        || { tail -n 20 "$LOG_DIR/postgres.log" >&2; die "Postgres did not start"; }
+    ensure_database "$POSTGRES_DATABASE"
+}
+
+ensure_database() {
+    local name=$1
+    if ! psql -h "$POSTGRES_HOST" -p "$POSTGRES_PORT" -U "$POSTGRES_USER" -d postgres -tAc \
+        "SELECT 1 FROM pg_database WHERE datname = '$name'" | grep -q 1; then
+        log "creating database $name"
+        psql -q -h "$POSTGRES_HOST" -p "$POSTGRES_PORT" -U "$POSTGRES_USER" -d postgres -c "CREATE DATABASE \"$name\"" >/dev/null
+    fi
+}
+
+stop_postgres() {
+    local pgdata=$DATA_DIR/postgres
+    [ -s "$pgdata/postmaster.pid" ] || return 0
+    log "stopping Postgres"
+    as_postgres "$(pg_bin)/pg_ctl" -D "$pgdata" -m fast -w stop >/dev/null || true
+}
+
+redis_running() {
+    redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" ping 2>/dev/null | grep -q PONG
+}
+
+start_redis() {
+    local_host "$REDIS_HOST" || { log "using Redis at $REDIS_HOST:$REDIS_PORT"; return; }
+    mkdir -p "$DATA_DIR/redis" "$LOG_DIR" "$RUN_DIR"
+    if redis_running; then log "Redis already running on port $REDIS_PORT"; return; fi
+    log "starting Redis on 127.0.0.1:$REDIS_PORT"
+    redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$DATA_DIR/redis" \
+        --daemonize yes --pidfile "$RUN_DIR/redis.pid" --logfile "$LOG_DIR/redis.log" \
+        --appendonly yes --appendfsync everysec --save "" >/dev/null
+    for _ in $(seq 1 100); do redis_running && return; sleep 0.1; done
+    tail -n 20 "$LOG_DIR/redis.log" >&2
+    die "Redis did not start"
+}
+
+stop_redis() {
+    [ -s "$RUN_DIR/redis.pid" ] || return 0
+    log "stopping Redis"
+    redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || kill_pidfile "$RUN_DIR/redis.pid"
+    rm -f "$RUN_DIR/redis.pid"
+}
+
+pid_alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+kill_pidfile() {
+    local file=$1 pid
+    [ -s "$file" ] || return 0
+    pid=$(cat "$file")
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -TERM "$pid" 2>/dev/null || true
+        for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -0 "$pid" 2>/dev/null && kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$file"
+}
+
+# The port of replica $2 (1-based) of service $1: the service's port, then +100 per further replica.
+service_port() {
+    local service=$1 replica=${2:-1} variable base
+    variable="${service^^}_HTTP_PORT"
+    base=${!variable:-${DEFAULT_PORT[$service]}}
+    echo $((base + 100 * (replica - 1)))
+}
+
+replicas_of() {
+    local variable="${1^^}_REPLICAS"
+    echo "${!variable:-1}"
+}
+
+# swift build with its arguments, without the progress lines and the dependencies' known warnings.
+swift_build() {
+    local status
+    set +o pipefail
+    (cd "$ROOT" && swift build "$@" 2>&1) \
+        | { grep -Ev "^\[[0-9]+/[0-9]+\]|prohibited flag|found [0-9]+ file\(s\) which are unhandled|CMakeLists.txt$|^Building for|^Planning build" || true; }
+    status=${PIPESTATUS[0]}
+    set -o pipefail
+    return "$status"
+}
+
+build_services() {
+    log "building the services ($BUILD_CONFIGURATION)"
+    swift_build -c "$BUILD_CONFIGURATION" || die "the build failed"
+}
+
+bin_path() { (cd "$ROOT" && swift build -c "$BUILD_CONFIGURATION" --show-bin-path); }
+
+start_service() {
+    local service=$1 replica=$2 port pidfile bin
+    port=$(service_port "$service" "$replica")
+    pidfile=$RUN_DIR/$service-$replica.pid
+    if pid_alive "$pidfile"; then return; fi
+    bin=$(bin_path)/$service
+    log "starting $service #$replica on 127.0.0.1:$port"
+    env "${service^^}_HTTP_PORT=$port" "INSTANCE_ID=${INSTANCE_ID_PREFIX:-}$service-$replica" \
+        nohup "$bin" >>"$LOG_DIR/$service-$replica.log" 2>&1 </dev/null &
+    echo $! >"$pidfile"
+}
+
+stop_services() {
+    local file
+    for file in "$RUN_DIR"/*.pid; do
+        [ -e "$file" ] || continue
+        case $(basename "$file") in redis.pid | nginx.pid) continue ;; esac
+        log "stopping $(basename "$file" .pid)"
+        kill_pidfile "$file"
+    done
+}
+
+# Waits until every replica answers /health/ready, or fails naming the ones that did not.
+wait_ready() {
+    local deadline=$((SECONDS + ${READY_TIMEOUT:-180})) service replica pending
+    while :; do
+        pending=()
+        for service in "${SERVICES[@]}"; do
+            for replica in $(seq 1 "$(replicas_of "$service")"); do
+                if ! pid_alive "$RUN_DIR/$service-$replica.pid"; then
+                    tail -n 30 "$LOG_DIR/$service-$replica.log" >&2 || true
+                    die "$service #$replica exited; see $LOG_DIR/$service-$replica.log"
+                fi
+                curl -fsS -o /dev/null "http://127.0.0.1:$(service_port "$service" "$replica")/health/ready" 2>/dev/null \
+                    || pending+=("$service#$replica")
+            done
+        done
+        [ ${#pending[@]} -eq 0 ] && return
+        [ $SECONDS -lt $deadline ] || die "not ready in time: ${pending[*]} (logs in $LOG_DIR)"
+        sleep 0.5
+    done
+}
+
+write_nginx_conf() {
+    local conf=$DATA_DIR/nginx/nginx.conf service replica upstreams=""
+    mkdir -p "$DATA_DIR/nginx/tmp" "$LOG_DIR" "$RUN_DIR"
+    for service in "${SERVICES[@]}"; do
+        upstreams+="    upstream $service {\n"
+        for replica in $(seq 1 "$(replicas_of "$service")"); do
+            upstreams+="        server 127.0.0.1:$(service_port "$service" "$replica") max_fails=0;\n"
+        done
+        upstreams+="        keepalive 32;\n    }\n"
+    done
+    local user_line=""
+    [ "$(id -u)" = 0 ] && user_line="user root;"
+    sed -e "s|@USER@|$user_line|" -e "s|@DATA@|$DATA_DIR|g" -e "s|@PROXY_PORT@|$PROXY_PORT|g" \
+        -e "s|@UPSTREAMS@|$upstreams|" "$ROOT/compose/local/nginx.conf.template" >"$conf"
+    echo "$conf"
+}
+
+start_nginx() {
+    local conf
+    conf=$(write_nginx_conf)
+    nginx -t -q -c "$conf" -p "$DATA_DIR/nginx" 2>&1 | grep -v "^$" >&2 || true
+    if pid_alive "$RUN_DIR/nginx.pid"; then
+        nginx -c "$conf" -p "$DATA_DIR/nginx" -s reload
+        return
+    fi
+    log "starting nginx on 127.0.0.1:$PROXY_PORT"
+    nginx -c "$conf" -p "$DATA_DIR/nginx"
+}
+
+stop_nginx() {
+    pid_alive "$RUN_DIR/nginx.pid" || return 0
+    log "stopping nginx"
+    kill_pidfile "$RUN_DIR/nginx.pid"
+}
