@@ -23,6 +23,7 @@ var targets: [Target] = [
     .target(
         name: "Contracts",
         path: "Shared/Contracts",
+        exclude: ["Schemas"],
         swiftSettings: swiftSettings
     ),
     .systemLibrary(
@@ -59,6 +60,7 @@ var targets: [Target] = [
             "ServiceKit", "Contracts", hummingbird, hummingbirdTesting,
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "NIOFoundationEssentialsCompat", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
         ],
         path: "Tests/Support",
         swiftSettings: swiftSettings
@@ -75,6 +77,8 @@ var targets: [Target] = [
             "ServiceKit", "TestSupport", hummingbirdTesting,
             .product(name: "PostgresNIO", package: "postgres-nio"),
             .product(name: "JWTKit", package: "jwt-kit"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            .product(name: "NIOFoundationEssentialsCompat", package: "swift-nio"),
         ],
         path: "Tests/ServiceKitTests",
         swiftSettings: swiftSettings
@@ -101,7 +105,15 @@ for service in services {
     targets += [
         .target(
             name: app,
-            dependencies: ["ServiceKit", "Contracts", hummingbird],
+            dependencies: [
+                "ServiceKit", "Contracts", hummingbird,
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOFoundationEssentialsCompat", package: "swift-nio"),
+            ],
             path: "Services/\(service.folder)/\(app)",
             swiftSettings: swiftSettings
         ),
@@ -116,6 +128,7 @@ for service in services {
             dependencies: [
                 .byName(name: app), "TestSupport", hummingbirdTesting,
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOFoundationEssentialsCompat", package: "swift-nio"),
             ],
             path: "Tests/\(app)Tests",
             swiftSettings: swiftSettings

@@ -87,10 +87,10 @@ struct RedisClientTests {
     func setOptions() async throws {
         try await TestInfrastructure.withRedis { redis in
             let key = TestInfrastructure.uniqueName("lease")
-            #expect(try await redis.set(key, to: "a", expiresIn: .milliseconds(200), onlyIfAbsent: true))
-            #expect(try await !redis.set(key, to: "b", expiresIn: .milliseconds(200), onlyIfAbsent: true))
+            #expect(try await redis.set(key, to: "a", expiresIn: .seconds(1), onlyIfAbsent: true))
+            #expect(try await !redis.set(key, to: "b", expiresIn: .seconds(1), onlyIfAbsent: true))
             #expect(try await redis.getString(key) == "a")
-            try await Task.sleep(for: .milliseconds(300))
+            try await Task.sleep(for: .milliseconds(1200))
             #expect(try await redis.getString(key) == nil)
         }
     }
@@ -190,12 +190,12 @@ struct RedisClientTests {
     @Test("a command without a reply in time fails with a timeout")
     func commandTimeout() async throws {
         var settings = try TestInfrastructure.redisSettings
-        settings.commandTimeout = .milliseconds(100)
+        settings.commandTimeout = .milliseconds(500)
         settings.connections = 1
         try await TestInfrastructure.withRedis(settings: settings) { redis in
             let key = TestInfrastructure.uniqueName("empty-list")
             await #expect(throws: RedisError.timeout) {
-                try await redis.send(RedisCommand("BLPOP", [.string(key), "1"]))
+                try await redis.send(RedisCommand("BLPOP", [.string(key), "3"]))
             }
             try await redis.ping()
         }

@@ -1,3 +1,4 @@
+import Contracts
 import Hummingbird
 import Logging
 import ServiceKit
@@ -8,18 +9,71 @@ package enum ActivityService {
     package static let name = "activity"
     /// The HTTP port used when `ACTIVITY_HTTP_PORT` / `HTTP_PORT` are unset.
     package static let defaultPort = 8083
+    /// The default body limit: ingestion takes batches of up to 1,000 envelopes.
+    package static let defaultMaxBodySize = 8 << 20
+    /// The consumer group the service reads the event stream with.
+    package static let consumerGroup = "activity"
 }
 
-/// Wires the activity service: platform clients, routes and migrations. Starts nothing by itself.
+/// Wires the activity service: the event consumer that records entries, the outbox relay for its own
+/// events, the retention job, and the routes. Starts nothing by itself.
 package func buildApplication(
     configuration: ServiceConfiguration,
     logger: Logger
 ) async throws -> some ApplicationProtocol {
+    let settings = try ActivitySettings(settings: configuration.settings, environment: configuration.environment)
+    if settings.usesDevelopmentIngestKey {
+        logger.warning("ACTIVITY_INGEST_KEYS is not set: the development key is accepted; set it outside development")
+    }
     let platform = await ServicePlatform(configuration: configuration, logger: logger)
+    let outbox = Outbox(schema: ActivityMigrations.schema)
+    let events = EventRecorder(
+        source: EventSource(service: ActivityService.name, instance: configuration.instanceID),
+        outbox: outbox,
+        logger: logger
+    )
+    let store = ActivityEntryStore(database: platform.database, logger: logger)
+
     let router = platform.makeRouter()
+    ActivityLogController(store: store, database: platform.database, events: events).addRoutes(to: router)
+    IngestionController(keys: settings.ingestKeys, outbox: outbox, database: platform.database).addRoutes(to: router)
+
+    let consumer = StreamConsumer(
+        redis: platform.redis,
+        handler: ActivityEventHandler(store: store),
+        settings: StreamConsumerSettings(
+            group: ActivityService.consumerGroup,
+            consumer: configuration.instanceID,
+            batchSize: settings.batchSize,
+            maxBatchDelay: settings.flushInterval
+        ),
+        events: configuration.events,
+        metrics: platform.metrics,
+        logger: logger
+    )
+    let relay = OutboxRelay(
+        outbox: outbox,
+        database: platform.database,
+        redis: platform.redis,
+        settings: configuration.events,
+        logger: logger
+    )
+    let retention = RetentionJob(
+        store: store,
+        lease: RedisLease(
+            redis: platform.redis,
+            name: "activity.retention",
+            owner: configuration.instanceID,
+            ttl: .seconds(600)
+        ),
+        retentionDays: settings.retentionDays,
+        interval: settings.retentionInterval,
+        logger: logger
+    )
     return try platform.makeApplication(
         router: router,
         schema: ActivityMigrations.schema,
-        migrations: ActivityMigrations.all
+        migrations: ActivityMigrations.all,
+        services: [relay, consumer, retention]
     )
 }

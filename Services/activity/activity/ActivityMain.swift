@@ -4,10 +4,11 @@ import ServiceKit
 @main
 struct ActivityMain {
     static func main() async {
-        await ServiceMain.run(service: ActivityService.name, defaultPort: ActivityService.defaultPort) {
-            configuration,
-            _,
-            logger in
+        await ServiceMain.run(
+            service: ActivityService.name,
+            defaultPort: ActivityService.defaultPort,
+            defaultMaxBodySize: ActivityService.defaultMaxBodySize
+        ) { configuration, logger in
             try await buildApplication(configuration: configuration, logger: logger)
         }
     }

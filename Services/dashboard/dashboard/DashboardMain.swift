@@ -4,10 +4,10 @@ import ServiceKit
 @main
 struct DashboardMain {
     static func main() async {
-        await ServiceMain.run(service: DashboardService.name, defaultPort: DashboardService.defaultPort) {
-            configuration,
-            _,
-            logger in
+        await ServiceMain.run(
+            service: DashboardService.name,
+            defaultPort: DashboardService.defaultPort
+        ) { configuration, logger in
             try await buildApplication(configuration: configuration, logger: logger)
         }
     }

@@ -4,10 +4,10 @@ import ServiceKit
 @main
 struct FeedbackMain {
     static func main() async {
-        await ServiceMain.run(service: FeedbackService.name, defaultPort: FeedbackService.defaultPort) {
-            configuration,
-            _,
-            logger in
+        await ServiceMain.run(
+            service: FeedbackService.name,
+            defaultPort: FeedbackService.defaultPort
+        ) { configuration, logger in
             try await buildApplication(configuration: configuration, logger: logger)
         }
     }

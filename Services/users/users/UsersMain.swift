@@ -4,10 +4,10 @@ import UsersApp
 @main
 struct UsersMain {
     static func main() async {
-        await ServiceMain.run(service: UsersService.name, defaultPort: UsersService.defaultPort) {
-            configuration,
-            _,
-            logger in
+        await ServiceMain.run(
+            service: UsersService.name,
+            defaultPort: UsersService.defaultPort
+        ) { configuration, logger in
             try await buildApplication(configuration: configuration, logger: logger)
         }
     }

@@ -16,11 +16,16 @@ package struct ServiceConfiguration: Sendable {
     package var postgres: PostgresSettings
     package var redis: RedisSettings
     package var auth: AuthSettings
+    package var events: EventsSettings
     package var logging: LogSettings
+    /// Where these settings came from, for the service's own settings.
+    package let settings: Settings
 
-    /// Reads the shared settings of `service`, whose HTTP port defaults to `defaultPort`.
-    package init(service: String, defaultPort: Int, settings: Settings) throws {
+    /// Reads the shared settings of `service`, whose HTTP port defaults to `defaultPort` and body limit to
+    /// `defaultMaxBodySize`.
+    package init(service: String, defaultPort: Int, defaultMaxBodySize: Int = 1 << 20, settings: Settings) throws {
         let settings = settings.servicePrefix == nil ? settings.scoped(to: service) : settings
+        self.settings = settings
         self.serviceName = service
         let host = ProcessInfo.processInfo.hostName
         self.instanceID = settings.string(
@@ -28,10 +33,15 @@ package struct ServiceConfiguration: Sendable {
             default: "\(service)-\(host)-\(ProcessInfo.processInfo.processIdentifier)"
         )
         self.environment = try settings.choice("APP_ENV", default: .development)
-        self.http = try HTTPSettings(settings: settings, defaultPort: defaultPort)
+        self.http = try HTTPSettings(
+            settings: settings,
+            defaultPort: defaultPort,
+            defaultMaxBodySize: defaultMaxBodySize
+        )
         self.postgres = try PostgresSettings(settings: settings, applicationName: service)
         self.redis = try RedisSettings(settings: settings)
         self.auth = try AuthSettings(settings: settings, environment: environment)
+        self.events = try EventsSettings(settings: settings)
         self.logging = try LogSettings(settings: settings)
     }
 }
@@ -52,10 +62,13 @@ package struct HTTPSettings: Sendable {
     package var requestTimeout: Duration
     /// `HTTP_IDLE_TIMEOUT` (default 75 s): an idle keep-alive connection is closed after this.
     package var idleTimeout: Duration
-    /// `HTTP_MAX_BODY_SIZE` in bytes (default 1 MiB): larger bodies are answered 413.
+    /// `HTTP_MAX_BODY_SIZE` in bytes (default 1 MiB; 8 MiB for activity, whose ingestion takes batches):
+    /// larger bodies are answered 413.
     package var maxBodySize: Int
+    /// `TRUSTED_PROXIES` (default `127.0.0.1/32,::1/128`): peers whose `X-Forwarded-For` is believed.
+    package var trustedProxies: [IPNetwork]
 
-    package init(settings: Settings, defaultPort: Int) throws {
+    package init(settings: Settings, defaultPort: Int, defaultMaxBodySize: Int = 1 << 20) throws {
         host = settings.string("HTTP_HOST", default: "127.0.0.1")
         port = try settings.int("HTTP_PORT", default: defaultPort, in: 0...65535)
         requestTimeout = try settings.duration(
@@ -68,7 +81,17 @@ package struct HTTPSettings: Sendable {
             default: .seconds(75),
             in: .seconds(1) ... .seconds(3600)
         )
-        maxBodySize = try settings.int("HTTP_MAX_BODY_SIZE", default: 1 << 20, in: 1024...(256 << 20))
+        maxBodySize = try settings.int("HTTP_MAX_BODY_SIZE", default: defaultMaxBodySize, in: 1024...(256 << 20))
+        trustedProxies = try settings.list("TRUSTED_PROXIES", default: ["127.0.0.1/32", "::1/128"]).map { entry in
+            guard let network = IPNetwork(entry) else {
+                throw ConfigurationError(
+                    variable: "TRUSTED_PROXIES",
+                    value: entry,
+                    expected: "addresses or CIDR ranges such as 10.0.0.0/8"
+                )
+            }
+            return network
+        }
     }
 }
 

@@ -16,6 +16,10 @@ package protocol ServiceContext: RequestContext where Source == ApplicationReque
     var bodyLimit: Int { get set }
     /// The TCP peer (the proxy, behind nginx).
     var remoteAddress: SocketAddress? { get }
+    /// The caller's IP address, through trusted proxies; set by ``ServiceResponder``.
+    var clientIP: String? { get set }
+    /// The caller's `User-Agent`; set by ``ServiceResponder``.
+    var userAgent: String? { get set }
 }
 
 extension ServiceContext {
@@ -40,6 +44,8 @@ package struct ServiceRequestContext: ServiceContext {
     package var requestID: String
     package var bodyLimit: Int
     package let remoteAddress: SocketAddress?
+    package var clientIP: String?
+    package var userAgent: String?
 
     package init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)

@@ -14,12 +14,14 @@ package struct ServiceResponder<Context: ServiceContext>: HTTPResponder {
     private let router: RouterResponder<Context>
     private let timeout: Duration
     private let maxBodySize: Int
+    private let trustedProxies: [IPNetwork]
     private let metrics: HTTPMetrics
 
-    package init(router: RouterResponder<Context>, timeout: Duration, maxBodySize: Int, metrics: HTTPMetrics) {
+    package init(router: RouterResponder<Context>, settings: HTTPSettings, metrics: HTTPMetrics) {
         self.router = router
-        self.timeout = timeout
-        self.maxBodySize = maxBodySize
+        self.timeout = settings.requestTimeout
+        self.maxBodySize = settings.maxBodySize
+        self.trustedProxies = settings.trustedProxies
         self.metrics = metrics
     }
 
@@ -32,6 +34,12 @@ package struct ServiceResponder<Context: ServiceContext>: HTTPResponder {
         context.requestID = RequestID.resolve(request.headers[.requestID])
         context.logger[metadataKey: "request.id"] = .string(context.requestID)
         context.bodyLimit = maxBodySize
+        context.clientIP = ClientAddress.resolve(
+            peer: context.remoteAddress,
+            forwardedFor: request.headers[.xForwardedFor],
+            trusted: trustedProxies
+        )
+        context.userAgent = request.headers[.userAgent].map { String($0.prefix(1000)) }
 
         var response: Response
         do {

@@ -70,7 +70,7 @@ package struct Database: Sendable {
     /// Whether the database answers a trivial query.
     package func ping() async throws {
         try await withConnection { connection in
-            try await connection.query("SELECT 1", logger: Logger(label: "ping")).collect()
+            _ = try await connection.query("SELECT 1", logger: Logger(label: "ping")).collect()
             return ()
         }
     }

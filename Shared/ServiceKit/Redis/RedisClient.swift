@@ -38,6 +38,13 @@ package final class RedisClient: RedisCommandExecutor, Service {
         return try await connection.send(command)
     }
 
+    /// Sends `commands` in order on one pooled connection and returns each reply in the same order.
+    package func pipeline(_ commands: [RedisCommand]) async throws -> [Result<RESPValue, RedisError>] {
+        let index = nextSlot.wrappingAdd(1, ordering: .relaxed).oldValue
+        let connection = try await slots[index % slots.count].connection()
+        return try await connection.pipeline(commands)
+    }
+
     /// A connection of its own, for blocking commands; the caller closes it.
     package func makeDedicatedConnection() async throws(RedisError) -> RedisConnection {
         try await RedisConnection.connect(settings: settings, group: group)

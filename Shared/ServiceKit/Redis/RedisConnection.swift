@@ -37,9 +37,49 @@ package final class RedisConnection: RedisCommandExecutor {
         return reply
     }
 
+    /// Sends `commands` back to back on this connection, in order, and returns each reply (or error) in the
+    /// same order: one flush for the whole batch, and Redis applies them in sequence.
+    package func pipeline(
+        _ commands: [RedisCommand],
+        timeout: Duration? = nil
+    ) async throws -> [Result<RESPValue, RedisError>] {
+        let deadline = NIODeadline.now() + .nanoseconds(Int64((timeout ?? commandTimeout).milliseconds) * 1_000_000)
+        var futures: [EventLoopFuture<RESPValue>] = []
+        futures.reserveCapacity(commands.count)
+        for command in commands {
+            var bytes = channel.allocator.buffer(capacity: 64)
+            try command.encode(into: &bytes)
+            let promise = channel.eventLoop.makePromise(of: RESPValue.self)
+            channel.write(RedisRequest(bytes: bytes, promise: promise, deadline: deadline), promise: nil)
+            futures.append(promise.futureResult)
+        }
+        var results: [Result<RESPValue, RedisError>] = []
+        results.reserveCapacity(futures.count)
+        for future in futures {
+            do {
+                let reply = try await future.get()
+                if case .error(let message) = reply {
+                    results.append(.failure(.server(message)))
+                } else {
+                    results.append(.success(reply))
+                }
+            } catch let error as RedisError {
+                results.append(.failure(error))
+            } catch {
+                results.append(.failure(.connectionFailed(String(describing: error))))
+            }
+        }
+        return results
+    }
+
     /// Closes the connection; commands still waiting fail with ``RedisError/connectionClosed``.
     package func close() async {
         try? await channel.close()
+    }
+
+    /// Starts closing the connection without waiting (from a synchronous shutdown handler).
+    package func closeSoon() {
+        channel.close(promise: nil)
     }
 
     /// The TCP options every Redis connection uses.

@@ -50,11 +50,7 @@ extension RedisCommandExecutor {
     /// `XADD stream [MAXLEN ~ n] * field value…`: the new entry's id.
     @discardableResult
     package func streamAdd(_ stream: String, fields: [StreamField], maxLength: Int? = nil) async throws -> String {
-        var arguments: [RedisArgument] = [.string(stream)]
-        if let maxLength { arguments += ["MAXLEN", "~", .int(maxLength)] }
-        arguments.append("*")
-        for field in fields { arguments += [.string(field.name), .bytes(field.value)] }
-        let reply = try await send(RedisCommand("XADD", arguments))
+        let reply = try await send(.streamAdd(stream, fields: fields, maxLength: maxLength))
         guard let id = reply.string else { throw RedisError.unexpectedReply("XADD: \(reply)") }
         return id
     }
@@ -91,7 +87,7 @@ extension RedisCommandExecutor {
     @discardableResult
     package func streamAcknowledge(_ stream: String, group: String, ids: [String]) async throws -> Int {
         guard !ids.isEmpty else { return 0 }
-        return try await integer(RedisCommand("XACK", [.string(stream), .string(group)] + ids.map { .string($0) }))
+        return try await integer(.streamAcknowledge(stream, group: group, ids: ids))
     }
 
     /// `XAUTOCLAIM stream group consumer min-idle start COUNT n`: takes over entries idle longer than `minIdle`.
@@ -239,5 +235,21 @@ extension RedisConnection {
         )
         let reply = try await send(command, timeout: block + .seconds(5))
         return try Self.parseReadReply(reply)
+    }
+}
+
+extension RedisCommand {
+    /// `XADD stream [MAXLEN ~ n] * field value…`, for pipelines.
+    package static func streamAdd(_ stream: String, fields: [StreamField], maxLength: Int? = nil) -> RedisCommand {
+        var arguments: [RedisArgument] = [.string(stream)]
+        if let maxLength { arguments += ["MAXLEN", "~", .int(maxLength)] }
+        arguments.append("*")
+        for field in fields { arguments += [.string(field.name), .bytes(field.value)] }
+        return RedisCommand("XADD", arguments)
+    }
+
+    /// `XACK stream group id…`, for pipelines.
+    package static func streamAcknowledge(_ stream: String, group: String, ids: [String]) -> RedisCommand {
+        RedisCommand("XACK", [.string(stream), .string(group)] + ids.map { .string($0) })
     }
 }

@@ -8,19 +8,24 @@ package enum ServiceMain {
     package static func run<App: ApplicationProtocol>(
         service: String,
         defaultPort: Int,
-        build: @Sendable (ServiceConfiguration, Settings, Logger) async throws -> App
+        defaultMaxBodySize: Int = 1 << 20,
+        build: @Sendable (ServiceConfiguration, Logger) async throws -> App
     ) async {
-        let settings = Settings().scoped(to: service)
         let configuration: ServiceConfiguration
         do {
-            configuration = try ServiceConfiguration(service: service, defaultPort: defaultPort, settings: settings)
+            configuration = try ServiceConfiguration(
+                service: service,
+                defaultPort: defaultPort,
+                defaultMaxBodySize: defaultMaxBodySize,
+                settings: Settings().scoped(to: service)
+            )
         } catch {
             fail(service, error)
         }
         ServiceLogging.bootstrap(configuration)
         let logger = ServiceLogging.logger(configuration)
         do {
-            let app = try await build(configuration, settings, logger)
+            let app = try await build(configuration, logger)
             logger.info(
                 "starting",
                 metadata: ["http.host": "\(configuration.http.host)", "http.port": "\(configuration.http.port)"]

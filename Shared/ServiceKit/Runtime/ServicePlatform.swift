@@ -62,8 +62,7 @@ package struct ServicePlatform: Sendable {
         let http = configuration.http
         let responder = ServiceResponder(
             router: router.buildResponder(),
-            timeout: http.requestTimeout,
-            maxBodySize: http.maxBodySize,
+            settings: http,
             metrics: HTTPMetrics(metrics: metrics)
         )
         var app = Application(

@@ -1,0 +1,58 @@
+import ServiceKit
+
+/// The activity service's own settings.
+package struct ActivitySettings: Sendable {
+    /// `ACTIVITY_BATCH_SIZE` (default 100): entries written per insert.
+    package var batchSize: Int
+    /// `ACTIVITY_FLUSH_INTERVAL` (default 5 s): longest wait before a partial batch is written.
+    package var flushInterval: Duration
+    /// `ACTIVITY_INGEST_KEYS`: the `X-Api-Key` values accepted by `POST /api/activity/events`, comma-separated.
+    /// In development a key `dev-ingest-key` is accepted (with a warning) when unset.
+    package var ingestKeys: [String]
+    /// `ACTIVITY_RETENTION_DAYS` (default 365): entries older than this are deleted.
+    package var retentionDays: Int
+    /// `ACTIVITY_RETENTION_INTERVAL` (default 24 h): how often the retention job runs.
+    package var retentionInterval: Duration
+    /// True when the development ingestion key is in use.
+    package var usesDevelopmentIngestKey: Bool
+
+    /// The ingestion key accepted in development when `ACTIVITY_INGEST_KEYS` is unset.
+    package static let developmentIngestKey = "dev-ingest-key"
+
+    package init(settings: Settings, environment: DeploymentEnvironment) throws {
+        batchSize = try settings.int("ACTIVITY_BATCH_SIZE", default: 100, in: 1...10_000)
+        flushInterval = try settings.duration(
+            "ACTIVITY_FLUSH_INTERVAL",
+            default: .seconds(5),
+            in: .milliseconds(1) ... .seconds(600)
+        )
+        retentionDays = try settings.int("ACTIVITY_RETENTION_DAYS", default: 365, in: 1...36_500)
+        retentionInterval = try settings.duration(
+            "ACTIVITY_RETENTION_INTERVAL",
+            default: .seconds(86_400),
+            in: .seconds(1) ... .seconds(30 * 86_400)
+        )
+        let keys = settings.list("ACTIVITY_INGEST_KEYS", default: [], secret: true)
+        if keys.isEmpty {
+            guard environment == .development else {
+                throw ConfigurationError(
+                    variable: "ACTIVITY_INGEST_KEYS",
+                    value: "",
+                    expected: "at least one key (no default outside APP_ENV=development)"
+                )
+            }
+            ingestKeys = [Self.developmentIngestKey]
+            usesDevelopmentIngestKey = true
+        } else {
+            guard keys.allSatisfy({ $0.utf8.count >= 16 }) else {
+                throw ConfigurationError(
+                    variable: "ACTIVITY_INGEST_KEYS",
+                    value: "(secret)",
+                    expected: "keys of at least 16 characters"
+                )
+            }
+            ingestKeys = keys
+            usesDevelopmentIngestKey = false
+        }
+    }
+}

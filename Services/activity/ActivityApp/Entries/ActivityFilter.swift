@@ -1,0 +1,104 @@
+import Contracts
+import Foundation
+import Hummingbird
+import ServiceKit
+
+/// Which entries a list or an export covers: always one organization, and for a manager only their own
+/// entries, whatever the query says.
+struct ActivityFilter: Sendable, Equatable {
+    var organizationID: UUID
+    var actorID: UUID?
+    var action: EventAction?
+    var resourceType: String?
+    var resourceID: String?
+    var from: Date?
+    var to: Date?
+
+    /// Reads the filters of SPEC.md (`action`, `resource_type`, `resource_id`, `user_id`, `from`, `to`) and
+    /// scopes them to the caller.
+    init(query: inout QueryParameters, identity: Identity) {
+        organizationID = identity.organizationID
+        action = query.choice("action", as: EventAction.self)
+        resourceType = query.string("resource_type", maxLength: 100)
+        resourceID = query.string("resource_id", maxLength: 200)
+        from = query.instant("from")
+        to = query.instant("to", dateMeansEnd: true)
+        let requestedUser = query.uuid("user_id")
+        if let from, let to, from >= to {
+            query.reject("to", "must be after from")
+        }
+        switch identity.role {
+        case .admin:
+            actorID = requestedUser
+        case .manager:
+            // A manager sees their own entries; asking for someone else's finds none.
+            actorID = identity.userID
+            if let requestedUser, requestedUser != identity.userID {
+                actorID = UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0))
+            }
+        }
+    }
+
+    init(
+        organizationID: UUID,
+        actorID: UUID? = nil,
+        action: EventAction? = nil,
+        resourceType: String? = nil,
+        resourceID: String? = nil,
+        from: Date? = nil,
+        to: Date? = nil
+    ) {
+        self.organizationID = organizationID
+        self.actorID = actorID
+        self.action = action
+        self.resourceType = resourceType
+        self.resourceID = resourceID
+        self.from = from
+        self.to = to
+    }
+
+    /// The filters as recorded in the export event's payload.
+    var description: JSONValue {
+        var members: [String: JSONValue] = [:]
+        if let actorID { members["user_id"] = .string(actorID.uuidString.lowercased()) }
+        if let action { members["action"] = .string(action.rawValue) }
+        if let resourceType { members["resource_type"] = .string(resourceType) }
+        if let resourceID { members["resource_id"] = .string(resourceID) }
+        if let from { members["from"] = .string(Timestamp.format(from)) }
+        if let to { members["to"] = .string(Timestamp.format(to)) }
+        return .object(members)
+    }
+}
+
+/// A position in the newest-first order: the occurrence time in microseconds and the id, for keyset paging.
+struct ActivityCursor: Sendable, Equatable {
+    var occurredMicroseconds: Int64
+    var id: UUID
+
+    /// Parses the opaque text of `next_cursor`.
+    init?(_ text: String) {
+        guard let data = Data(base64Encoded: Self.padded(text)), let decoded = String(data: data, encoding: .utf8)
+        else { return nil }
+        let parts = decoded.split(separator: "/")
+        guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else {
+            return nil
+        }
+        occurredMicroseconds = micros
+        self.id = id
+    }
+
+    init(occurredMicroseconds: Int64, id: UUID) {
+        self.occurredMicroseconds = occurredMicroseconds
+        self.id = id
+    }
+
+    /// The opaque text handed to clients.
+    var text: String {
+        Data("\(occurredMicroseconds)/\(id.uuidString.lowercased())".utf8).base64EncodedString()
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    private static func padded(_ text: String) -> String {
+        text + String(repeating: "=", count: (4 - text.count % 4) % 4)
+    }
+}

@@ -1,0 +1,95 @@
+import Contracts
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceKit
+
+/// `GET /api/activity-logs` (filtered, newest first, paged), `GET /api/activity-logs/{id}` and
+/// `GET /api/activity-logs/export.csv` (streamed). Admins see their organization, managers their own entries.
+struct ActivityLogController: Sendable {
+    let store: ActivityEntryStore
+    let database: Database
+    let events: EventRecorder
+    /// Rows fetched per query while streaming an export; memory holds one chunk at a time.
+    let exportChunkSize = 1000
+
+    func addRoutes(to router: Router<ServiceRequestContext>) {
+        let group = router.group("api/activity-logs").add(middleware: RequireRoleMiddleware())
+        group.get(use: list)
+        group.get("export.csv", use: export)
+        group.get("{id}", use: entry)
+    }
+
+    @Sendable func list(_ request: Request, context: ServiceRequestContext) async throws -> ListPage<ActivityEntry> {
+        let identity = try context.requireIdentity()
+        var query = QueryParameters(request)
+        let filter = ActivityFilter(query: &query, identity: identity)
+        let page = PageRequest(&query)
+        if let cursor = page.cursor, ActivityCursor(cursor) == nil {
+            query.reject("cursor", "is not a cursor this API gave out")
+        }
+        try query.validate()
+        return try await store.page(filter, page)
+    }
+
+    @Sendable func entry(_ request: Request, context: ServiceRequestContext) async throws -> ActivityEntry {
+        let identity = try context.requireIdentity()
+        guard let id = context.parameters.get("id", as: UUID.self) else {
+            throw APIError.notFound("there is no activity entry with this id")
+        }
+        let actorID = identity.role == .admin ? nil : identity.userID
+        guard let entry = try await store.entry(id, organizationID: identity.organizationID, actorID: actorID) else {
+            throw APIError.notFound("there is no activity entry with this id")
+        }
+        return entry
+    }
+
+    @Sendable func export(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+        let identity = try context.requireIdentity()
+        var query = QueryParameters(request)
+        let filter = ActivityFilter(query: &query, identity: identity)
+        try query.validate()
+
+        // The export is itself an auditable act, recorded before the first byte leaves.
+        let event = events.envelope(
+            "activity.exported",
+            .read,
+            resource: EventResource(type: "activity_export", id: nil),
+            payload: ["format": "csv", "filters": filter.description],
+            context: context
+        )
+        let outbox = events.outbox
+        let logger = context.logger
+        try await database.withTransaction { connection in
+            try await outbox.add(event, on: connection, logger: logger)
+        }
+
+        let store = self.store
+        let chunkSize = exportChunkSize
+        let filename = "activity-\(CalendarDay(Date())).csv"
+        return Response(
+            status: .ok,
+            headers: [
+                .contentType: "text/csv; charset=utf-8",
+                .contentDisposition: "attachment; filename=\"\(filename)\"",
+                .cacheControl: "no-store",
+            ],
+            body: ResponseBody { writer in
+                try await writer.write(ByteBuffer(string: CSVWriter.byteOrderMark + CSVWriter.row(CSVWriter.header)))
+                var cursor: ActivityCursor? = nil
+                while true {
+                    let rows = try await store.chunk(filter, after: cursor, limit: chunkSize)
+                    guard !rows.isEmpty else { break }
+                    var text = ""
+                    for (entry, _) in rows { text += CSVWriter.row(CSVWriter.fields(entry)) }
+                    try await writer.write(ByteBuffer(string: text))
+                    cursor = rows.last?.1
+                    if rows.count < chunkSize { break }
+                }
+                try await writer.finish(nil)
+            }
+        )
+    }
+}

@@ -1,0 +1,131 @@
+import Contracts
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+import ServiceLifecycle
+
+/// Publishes a service's outbox to the event stream: takes a batch of rows (`FOR UPDATE SKIP LOCKED`, so
+/// replicas share the work), adds them to the stream in order in one pipeline, and deletes them in the same
+/// transaction once Redis has confirmed every one. When Redis is down the rows stay and the relay backs off.
+///
+/// It wakes on the outbox's `LISTEN` channel, with a polling fallback in case a notification is missed.
+/// Delivery is at least once: a crash between `XADD` and `COMMIT` publishes a batch twice, which consumers
+/// absorb because they apply each event id once.
+package struct OutboxRelay: Service {
+    private let outbox: Outbox
+    private let database: Database
+    private let redis: RedisClient
+    private let settings: EventsSettings
+    private let logger: Logger
+
+    package init(outbox: Outbox, database: Database, redis: RedisClient, settings: EventsSettings, logger: Logger) {
+        self.outbox = outbox
+        self.database = database
+        self.redis = redis
+        self.settings = settings
+        self.logger = logger
+    }
+
+    package func run() async throws {
+        let (wakeups, wake) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        await withDiscardingTaskGroup { group in
+            group.addTask { await self.listen(wake: wake) }
+            group.addTask {
+                while !Task.isCancelled {
+                    wake.yield()
+                    try? await Task.sleep(for: settings.outboxPollInterval)
+                }
+            }
+            await publishUntilShutdown(wakeups: wakeups)
+            group.cancelAll()
+        }
+    }
+
+    private func publishUntilShutdown(wakeups: AsyncStream<Void>) async {
+        var failures = 0
+        for await _ in wakeups.cancelOnGracefulShutdown() {
+            while !Task.isShuttingDownGracefully {
+                do {
+                    let published = try await publishBatch()
+                    if failures > 0 {
+                        logger.info("outbox relay recovered", metadata: ["outbox.failures": "\(failures)"])
+                        failures = 0
+                    }
+                    if published < settings.outboxBatchSize { break }
+                } catch {
+                    failures += 1
+                    if failures == 1 {
+                        logger.warning("outbox relay cannot publish; retrying", metadata: ["error": "\(error)"])
+                    }
+                    await sleepUnlessShuttingDown(
+                        for: Backoff.delay(attempt: failures, base: .milliseconds(100), cap: .seconds(10))
+                    )
+                }
+            }
+        }
+    }
+
+    /// Publishes up to one batch; returns how many events went out.
+    @discardableResult
+    package func publishBatch() async throws -> Int {
+        let schema = outbox.schema
+        let settings = self.settings
+        let redis = self.redis
+        let logger = self.logger
+        return try await database.withTransaction { connection in
+            let rows = try await connection.query(
+                """
+                SELECT position, event_id, envelope FROM \(unescaped: schema).outbox
+                ORDER BY position LIMIT \(settings.outboxBatchSize)
+                FOR UPDATE SKIP LOCKED
+                """,
+                logger: logger
+            )
+            var positions: [Int64] = []
+            var commands: [RedisCommand] = []
+            for try await (position, eventID, envelope) in rows.decode((Int64, UUID, String).self) {
+                positions.append(position)
+                commands.append(
+                    .streamAdd(
+                        settings.stream,
+                        fields: [
+                            StreamField("id", eventID.uuidString.lowercased()), StreamField("envelope", envelope),
+                        ],
+                        maxLength: settings.maxLength
+                    )
+                )
+            }
+            guard !positions.isEmpty else { return 0 }
+            for result in try await redis.pipeline(commands) {
+                if case .failure(let error) = result { throw error }
+            }
+            try await connection.query(
+                "DELETE FROM \(unescaped: schema).outbox WHERE position = ANY(\(positions))",
+                logger: logger
+            )
+            return positions.count
+        }
+    }
+
+    /// Holds a `LISTEN` on the outbox channel and wakes the publisher on every notification; reconnects after
+    /// failures (the polling fallback covers the gap).
+    private func listen(wake: AsyncStream<Void>.Continuation) async {
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                try await database.withConnection { connection in
+                    let notifications = try await connection.listen(outbox.channel)
+                    for try await _ in notifications {
+                        wake.yield()
+                    }
+                }
+            } catch {
+                if Task.isCancelled { return }
+                failures += 1
+                logger.debug("outbox listener lost its connection", metadata: ["error": "\(error)"])
+            }
+            try? await Task.sleep(for: Backoff.delay(attempt: failures, base: .milliseconds(200), cap: .seconds(10)))
+        }
+    }
+}

@@ -1,0 +1,180 @@
+import Contracts
+import Foundation
+import Hummingbird
+
+/// Reads and checks query parameters, collecting every problem so the caller gets all of them in one 422.
+package struct QueryParameters {
+    private let parameters: [String: String]
+    /// Every parameter that was present but not acceptable.
+    package private(set) var errors: [FieldError] = []
+
+    package init(_ request: Request) {
+        var parameters: [String: String] = [:]
+        for (name, value) in request.uri.queryParameters {
+            parameters[String(name)] = String(value)
+        }
+        self.parameters = parameters
+    }
+
+    /// The raw text of `name`, nil when absent or empty.
+    package func raw(_ name: String) -> String? {
+        guard let value = parameters[name], !value.isEmpty else { return nil }
+        return value
+    }
+
+    /// Text up to `maxLength` characters.
+    package mutating func string(_ name: String, maxLength: Int = 200) -> String? {
+        guard let value = raw(name) else { return nil }
+        guard value.count <= maxLength else {
+            errors.append(FieldError(field: name, message: "must be at most \(maxLength) characters"))
+            return nil
+        }
+        return value
+    }
+
+    /// A UUID.
+    package mutating func uuid(_ name: String) -> UUID? {
+        guard let value = raw(name) else { return nil }
+        guard let uuid = UUID(uuidString: value) else {
+            errors.append(FieldError(field: name, message: "must be a UUID"))
+            return nil
+        }
+        return uuid
+    }
+
+    /// An integer within `range`.
+    package mutating func int(_ name: String, in range: ClosedRange<Int>) -> Int? {
+        guard let value = raw(name) else { return nil }
+        guard let number = Int(value), range.contains(number) else {
+            errors.append(
+                FieldError(field: name, message: "must be an integer from \(range.lowerBound) to \(range.upperBound)")
+            )
+            return nil
+        }
+        return number
+    }
+
+    /// One of the raw values of `T`.
+    package mutating func choice<T: RawRepresentable & CaseIterable>(_ name: String, as type: T.Type) -> T?
+    where T.RawValue == String {
+        guard let value = raw(name) else { return nil }
+        guard let choice = T(rawValue: value) else {
+            errors.append(
+                FieldError(field: name, message: "must be one of " + T.allCases.map(\.rawValue).joined(separator: ", "))
+            )
+            return nil
+        }
+        return choice
+    }
+
+    /// An instant: an RFC 3339 timestamp, or a date `YYYY-MM-DD` meaning its start (UTC), or with
+    /// `dateMeansEnd` the start of the next day, so `to=2026-04-30` includes all of April 30.
+    package mutating func instant(_ name: String, dateMeansEnd: Bool = false) -> Date? {
+        guard let value = raw(name) else { return nil }
+        if let date = Timestamp.parse(value) { return date }
+        if let day = CalendarDay(value) {
+            return dateMeansEnd ? day.adding(days: 1).start : day.start
+        }
+        errors.append(FieldError(field: name, message: "must be a date (2026-04-25) or an RFC 3339 timestamp"))
+        return nil
+    }
+
+    /// Records a problem found by the caller's own checks.
+    package mutating func reject(_ name: String, _ message: String) {
+        errors.append(FieldError(field: name, message: message))
+    }
+
+    /// Throws a 422 listing every problem, if there is any.
+    package func validate() throws(APIError) {
+        if !errors.isEmpty { throw .validation(errors) }
+    }
+}
+
+/// Which page of a list to answer: `page`/`per_page` (default 20, at most 100), or a keyset `cursor` from the
+/// previous answer, which is faster on deep pages and stable while rows are added.
+package struct PageRequest: Sendable, Equatable {
+    package var page: Int
+    package var perPage: Int
+    package var cursor: String?
+
+    package static let defaultPerPage = 20
+    package static let maxPerPage = 100
+
+    package init(page: Int = 1, perPage: Int = defaultPerPage, cursor: String? = nil) {
+        self.page = page
+        self.perPage = perPage
+        self.cursor = cursor
+    }
+
+    /// Reads `page`, `per_page` and `cursor`, recording problems in `query`.
+    package init(_ query: inout QueryParameters) {
+        page = query.int("page", in: 1...1_000_000) ?? 1
+        perPage = query.int("per_page", in: 1...Self.maxPerPage) ?? Self.defaultPerPage
+        cursor = query.string("cursor", maxLength: 200)
+    }
+
+    /// Rows to skip when paging by number.
+    package var offset: Int { (page - 1) * perPage }
+}
+
+/// A calendar day (`2026-04-25`), without a time zone: the platform's dates.
+package struct CalendarDay: Sendable, Hashable, Comparable, CustomStringConvertible {
+    package let year: Int
+    package let month: Int
+    package let day: Int
+
+    /// Parses `YYYY-MM-DD`, refusing days that do not exist.
+    package init?(_ text: String) {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+            let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2])
+        else { return nil }
+        self.init(year: year, month: month, day: day)
+    }
+
+    package init?(year: Int, month: Int, day: Int) {
+        var components = DateComponents()
+        components.year = year
+        components.month = month
+        components.day = day
+        guard (1...9999).contains(year), Self.calendar.date(from: components) != nil,
+            let date = Self.calendar.date(from: components),
+            Self.calendar.component(.day, from: date) == day, Self.calendar.component(.month, from: date) == month
+        else { return nil }
+        self.year = year
+        self.month = month
+        self.day = day
+    }
+
+    /// The UTC day `date` falls on.
+    package init(_ date: Date) {
+        let components = Self.calendar.dateComponents([.year, .month, .day], from: date)
+        year = components.year ?? 1970
+        month = components.month ?? 1
+        day = components.day ?? 1
+    }
+
+    /// Midnight UTC at the start of the day.
+    package var start: Date {
+        Self.calendar.date(from: DateComponents(year: year, month: month, day: day)) ?? Date(timeIntervalSince1970: 0)
+    }
+
+    /// The day `count` days later (earlier when negative).
+    package func adding(days count: Int) -> CalendarDay {
+        CalendarDay(start.addingTimeInterval(Double(count) * 86_400))
+    }
+
+    package var description: String {
+        String(format: "%04d-%02d-%02d", year, month, day)
+    }
+
+    package static func < (lhs: CalendarDay, rhs: CalendarDay) -> Bool {
+        (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
+    }
+
+    private static let calendar: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = .gmt
+        return calendar
+    }()
+}

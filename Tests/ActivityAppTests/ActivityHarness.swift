@@ -1,0 +1,121 @@
+import Contracts
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import NIOFoundationEssentialsCompat
+import ServiceKit
+import TestSupport
+import Testing
+
+@testable import ActivityApp
+
+/// Builds the activity service against an isolated database and stream, with fast flush and polling, and
+/// signs tokens for the people of two organizations.
+struct ActivityHarness: Sendable {
+    let environment: IsolatedEnvironment
+    let organization = UUID()
+    let otherOrganization = UUID()
+    let admin = UUID()
+    let manager = UUID()
+    let otherManager = UUID()
+    static let ingestKey = "test-ingest-key-0123456789"
+
+    static func with(_ body: @Sendable (ActivityHarness, any TestClientProtocol) async throws -> Void) async throws {
+        try await IsolatedEnvironment.with { environment in
+            let harness = ActivityHarness(environment: environment)
+            let configuration = try TestInfrastructure.configuration(
+                service: ActivityService.name,
+                environment.overrides.merging([
+                    "ACTIVITY_FLUSH_INTERVAL": "20ms",
+                    "OUTBOX_POLL_INTERVAL": "20ms",
+                    "ACTIVITY_INGEST_KEYS": ingestKey,
+                    "ACTIVITY_RETENTION_INTERVAL": "1h",
+                ]) { _, new in new }
+            )
+            let app = try await buildApplication(
+                configuration: configuration,
+                logger: TestInfrastructure.logger("activity")
+            )
+            try await app.test(.router) { client in
+                try await body(harness, client)
+            }
+        }
+    }
+
+    func token(_ user: UUID, role: Role, organization: UUID? = nil) async throws -> String {
+        try await TestTokens.bearer(
+            Identity(
+                userID: user,
+                organizationID: organization ?? self.organization,
+                role: role,
+                email: "\(role.rawValue)@example.ru"
+            )
+        )
+    }
+
+    func envelope(
+        type: String = "quote.created",
+        action: EventAction = .create,
+        actor: UUID? = nil,
+        organization: UUID? = nil,
+        resourceType: String = "quote",
+        resourceID: String? = "Q-1",
+        occurredAt: Date = Date(),
+        payload: JSONValue = ["total_amount": "1500.00"]
+    ) -> EventEnvelope {
+        EventEnvelope(
+            type: type,
+            occurredAt: occurredAt,
+            source: EventSource(service: "quoting-core", instance: "core-1"),
+            organizationID: organization ?? self.organization,
+            actor: EventActor(userID: actor ?? manager, email: "m@example.ru", ip: "10.0.0.7", userAgent: "core/1.0"),
+            requestID: "req-1",
+            resource: EventResource(type: resourceType, id: resourceID),
+            action: action,
+            payload: payload
+        )
+    }
+
+    /// Posts `body` to the ingestion endpoint and returns the response.
+    func ingest(
+        _ client: some TestClientProtocol,
+        json body: Data,
+        key: String? = ingestKey
+    ) async throws -> TestResponse {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let key { headers[.apiKey] = key }
+        return try await client.execute(
+            uri: "/api/activity/events",
+            method: .post,
+            headers: headers,
+            body: ByteBuffer(data: body)
+        )
+    }
+
+    /// Ingests `envelopes` and waits until the log shows all of them to an admin of `organization`.
+    func record(_ client: some TestClientProtocol, _ envelopes: [EventEnvelope]) async throws {
+        let response = try await ingest(client, json: try ContractJSON.makeEncoder().encode(envelopes))
+        #expect(response.status == .accepted, "\(response.text)")
+        let ids = Set(envelopes.map(\.id))
+        let organizations = Set(envelopes.compactMap(\.organizationID))
+        for organization in organizations {
+            let token = try await self.token(admin, role: .admin, organization: organization)
+            let expected = envelopes.filter { $0.organizationID == organization }.count
+            try await eventually("ingested events are recorded") {
+                let page = try await list(client, "?per_page=100", token: token)
+                return page.items.filter { ids.contains($0.id) }.count >= min(expected, 100)
+            }
+        }
+    }
+
+    func list(_ client: some TestClientProtocol, _ query: String, token: String) async throws -> ListPage<ActivityEntry>
+    {
+        try await client.execute(uri: "/api/activity-logs" + query, method: .get, headers: .authorized(token)) {
+            response in
+            #expect(response.status == .ok, "\(response.text)")
+            return try response.decode(ListPage<ActivityEntry>.self)
+        }
+    }
+}

@@ -1,0 +1,113 @@
+import Contracts
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import NIOFoundationEssentialsCompat
+import ServiceKit
+import TestSupport
+import Testing
+
+@testable import ActivityApp
+
+@Suite("Activity ingestion: POST /api/activity/events")
+struct IngestionTests {
+    @Test("a batch is accepted (202), recorded once even when sent twice")
+    func acceptsAndIsIdempotent() async throws {
+        try await ActivityHarness.with { harness, client in
+            let envelopes = (0..<30).map { index in harness.envelope(resourceID: "Q-\(index)") }
+            let body = try ContractJSON.makeEncoder().encode(envelopes)
+            let response = try await harness.ingest(client, json: body)
+            #expect(response.status == .accepted)
+            let receipt = try response.decode(IngestionReceipt.self)
+            #expect(receipt.accepted == 30)
+            #expect(receipt.ids == envelopes.map(\.id))
+            #expect(try await harness.ingest(client, json: body).status == .accepted)
+            let admin = try await harness.token(harness.admin, role: .admin)
+            try await eventually { try await harness.list(client, "", token: admin).total == 30 }
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(try await harness.list(client, "", token: admin).total == 30)
+        }
+    }
+
+    @Test("a single envelope (not an array) is accepted")
+    func single() async throws {
+        try await ActivityHarness.with { harness, client in
+            let response = try await harness.ingest(
+                client,
+                json: try ContractJSON.makeEncoder().encode(harness.envelope())
+            )
+            #expect(response.status == .accepted)
+        }
+    }
+
+    @Test("without the right key: 401")
+    func needsKey() async throws {
+        try await ActivityHarness.with { harness, client in
+            let body = try ContractJSON.makeEncoder().encode(harness.envelope())
+            #expect(try await harness.ingest(client, json: body, key: nil).status == .unauthorized)
+            #expect(try await harness.ingest(client, json: body, key: "wrong-key-wrong-key").status == .unauthorized)
+            let user = try await harness.token(harness.admin, role: .admin)
+            let response = try await client.execute(
+                uri: "/api/activity/events",
+                method: .post,
+                headers: .authorized(user),
+                body: ByteBuffer(data: body)
+            )
+            #expect(response.status == .unauthorized, "a user token is not an ingestion credential")
+        }
+    }
+
+    @Test("invalid envelopes: 422 with every problem by index, and nothing recorded")
+    func allOrNothing() async throws {
+        try await ActivityHarness.with { harness, client in
+            let good = try JSONValue(encoding: harness.envelope())
+            var badType = try JSONValue(encoding: harness.envelope())
+            var missingID = try JSONValue(encoding: harness.envelope())
+            var badAction = try JSONValue(encoding: harness.envelope())
+            if case .object(var members) = badType {
+                members["type"] = "Not A Type"
+                members["payload"] = "text"
+                badType = .object(members)
+            }
+            if case .object(var members) = missingID {
+                members["id"] = nil
+                missingID = .object(members)
+            }
+            if case .object(var members) = badAction {
+                members["action"] = "explode"
+                badAction = .object(members)
+            }
+            let body = try ContractJSON.makeEncoder().encode(JSONValue.array([good, badType, missingID, badAction]))
+            let response = try await harness.ingest(client, json: body)
+            #expect(response.status == .unprocessableContent)
+            let problem = try response.decode(Problem.self)
+            let fields = Set(problem.errors?.map(\.field) ?? [])
+            #expect(fields == ["[1].type", "[1].payload", "[2].id", "[3].action"])
+
+            try await Task.sleep(for: .milliseconds(200))
+            let admin = try await harness.token(harness.admin, role: .admin)
+            #expect(try await harness.list(client, "", token: admin).total == 0)
+        }
+    }
+
+    @Test("malformed JSON is 400; an empty, oversized or duplicated batch is 422")
+    func shapes() async throws {
+        try await ActivityHarness.with { harness, client in
+            #expect(try await harness.ingest(client, json: Data("[{".utf8)).status == .badRequest)
+            #expect(try await harness.ingest(client, json: Data("42".utf8)).status == .badRequest)
+            #expect(try await harness.ingest(client, json: Data("[]".utf8)).status == .unprocessableContent)
+            let many = (0..<1001).map { _ in harness.envelope() }
+            #expect(
+                try await harness.ingest(client, json: try ContractJSON.makeEncoder().encode(many)).status
+                    == .unprocessableContent
+            )
+            let twice = harness.envelope()
+            let duplicated = try await harness.ingest(
+                client,
+                json: try ContractJSON.makeEncoder().encode([twice, twice])
+            )
+            #expect(duplicated.status == .unprocessableContent)
+        }
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceKit
+import ServiceLifecycle
+
+/// A database and stream names of a test's own, so tests that run services with background workers (outbox
+/// relays, consumers) in parallel never see each other's rows or events.
+package struct IsolatedEnvironment: Sendable {
+    /// The database created for the test.
+    package let databaseName: String
+    /// The event stream and dead-letter stream for the test.
+    package let stream: String
+    package let deadLetterStream: String
+
+    /// The environment overrides that point a service at this isolation.
+    package var overrides: [String: String] {
+        ["POSTGRES_DATABASE": databaseName, "EVENTS_STREAM": stream, "EVENTS_DEAD_LETTER_STREAM": deadLetterStream]
+    }
+
+    /// The events settings of this isolation, with the test's own timings.
+    package func events(
+        maxDeliveries: Int = 3,
+        claimIdle: Duration = .seconds(60),
+        retryInterval: Duration = .milliseconds(100)
+    ) -> EventsSettings {
+        EventsSettings(
+            stream: stream,
+            deadLetterStream: deadLetterStream,
+            maxDeliveries: maxDeliveries,
+            claimIdle: claimIdle,
+            retryInterval: retryInterval,
+            outboxBatchSize: 200,
+            outboxPollInterval: .milliseconds(50)
+        )
+    }
+
+    /// Runs `body` with a fresh database and fresh stream names, dropped afterwards.
+    package static func with<Result: Sendable>(
+        _ body: @Sendable (IsolatedEnvironment) async throws -> Result
+    ) async throws -> Result {
+        let name = TestInfrastructure.uniqueName("test")
+        let environment = IsolatedEnvironment(
+            databaseName: name,
+            stream: "\(name).events",
+            deadLetterStream: "\(name).events.dead"
+        )
+        try await TestInfrastructure.withDatabase { database in
+            try await database.withConnection { connection in
+                try await connection.query(
+                    PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"),
+                    logger: TestInfrastructure.logger("test")
+                )
+                return ()
+            }
+        }
+        do {
+            let result = try await body(environment)
+            await environment.tearDown()
+            return result
+        } catch {
+            await environment.tearDown()
+            throw error
+        }
+    }
+
+    /// Runs `body` with a pool on the isolated database.
+    package func withDatabase<Result: Sendable>(
+        _ body: @Sendable (Database) async throws -> Result
+    ) async throws -> Result {
+        var settings = try TestInfrastructure.postgresSettings
+        settings.database = databaseName
+        let database = Database(settings: settings, logger: TestInfrastructure.logger("tests.postgres"))
+        return try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { await database.client.run() }
+            defer { group.cancelAll() }
+            return try await body(database)
+        }
+    }
+
+    private func tearDown() async {
+        try? await TestInfrastructure.withDatabase { database in
+            try await database.withConnection { connection in
+                try await connection.query(
+                    PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(databaseName) WITH (FORCE)"),
+                    logger: TestInfrastructure.logger("test")
+                )
+                return ()
+            }
+        }
+        try? await TestInfrastructure.withRedis { redis in
+            try await redis.delete([stream, deadLetterStream])
+        }
+    }
+}
+
+/// Waits until `condition` holds, checking every 20 ms, or fails after `timeout` with `message`.
+package func eventually(
+    timeout: Duration = .seconds(10),
+    _ message: @autoclosure () -> String = "condition not met in time",
+    _ condition: () async throws -> Bool
+) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    throw EventuallyTimedOut(message: message())
+}
+
+/// A condition awaited with ``eventually(timeout:_:_:)`` never held.
+package struct EventuallyTimedOut: Error, CustomStringConvertible {
+    package var message: String
+    package var description: String { message }
+}
+
+/// Runs `services` in a service group while `body` runs, then shuts them down gracefully and waits for them.
+package func withRunningServices<Result: Sendable>(
+    _ services: [any Service],
+    _ body: @Sendable () async throws -> Result
+) async throws -> Result {
+    let group = ServiceGroup(
+        configuration: .init(
+            services: services,
+            gracefulShutdownSignals: [],
+            logger: TestInfrastructure.logger("services")
+        )
+    )
+    return try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask { try await group.run() }
+        do {
+            let result = try await body()
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+            return result
+        } catch {
+            await group.triggerGracefulShutdown()
+            try? await tasks.waitForAll()
+            throw error
+        }
+    }
+}
