@@ -98,6 +98,18 @@ var targets: [Target] = [
         path: "Benchmarks/redis-bench",
         swiftSettings: swiftSettings
     ),
+    .executableTarget(
+        name: "activity-load",
+        dependencies: [
+            "Contracts", "ServiceKit",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOFoundationEssentialsCompat", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ],
+        path: "Benchmarks/activity-load",
+        swiftSettings: swiftSettings
+    ),
 ]
 
 for service in services {
@@ -153,6 +165,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.0"..<"5.0.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.30.0"),
     ],
     targets: targets
 )

@@ -13,7 +13,13 @@ import Testing
 struct ActivityServiceStartTests {
     @Test("starts with its migrations applied, reports ready and serves metrics")
     func startsReady() async throws {
-        let configuration = try TestInfrastructure.configuration(service: ActivityService.name)
+        try await IsolatedEnvironment.with { environment in
+            try await Self.startsReady(in: environment)
+        }
+    }
+
+    static func startsReady(in environment: IsolatedEnvironment) async throws {
+        let configuration = try TestInfrastructure.configuration(service: ActivityService.name, environment.overrides)
         let app = try await buildApplication(
             configuration: configuration,
             logger: TestInfrastructure.logger("activity")
@@ -32,7 +38,7 @@ struct ActivityServiceStartTests {
                 #expect(response.headers[.contentType] == Problem.mediaType)
             }
         }
-        let versions = try await TestInfrastructure.withDatabase { database in
+        let versions = try await environment.withDatabase { database in
             try await database.withConnection { connection in
                 let rows = try await connection.query(
                     "SELECT version FROM activity.schema_migrations ORDER BY version",

@@ -171,3 +171,49 @@ struct ExportAndRetentionTests {
         }
     }
 }
+
+@Suite("Activity totals")
+struct ActivityTotalTests {
+    @Test("totals are exact up to the counting limit and estimated beyond it")
+    func estimatedTotals() async throws {
+        try await IsolatedEnvironment.with { environment in
+            try await environment.withDatabase { database in
+                try await MigrationRunner(schema: ActivityMigrations.schema, migrations: ActivityMigrations.all)
+                    .run(on: database, logger: TestInfrastructure.logger("test"))
+                let store = ActivityEntryStore(database: database, logger: TestInfrastructure.logger("store"))
+                let organization = UUID()
+                let count = ActivityEntryStore.exactCountLimit + 500
+                for start in stride(from: 0, to: count, by: 2000) {
+                    try await store.insert(
+                        (start..<min(start + 2000, count)).map { index in
+                            EventEnvelope(
+                                type: "quote.created",
+                                occurredAt: Date().addingTimeInterval(-Double(index)),
+                                source: EventSource(service: "t", instance: nil),
+                                organizationID: organization,
+                                actor: nil,
+                                requestID: nil,
+                                resource: EventResource(type: index < 100 ? "customer" : "quote", id: "\(index)"),
+                                action: .create
+                            )
+                        }
+                    )
+                }
+                try await database.withConnection { connection in
+                    try await connection.query("ANALYZE activity.entries", logger: TestInfrastructure.logger("test"))
+                    return ()
+                }
+                let large = try await store.page(ActivityFilter(organizationID: organization), PageRequest())
+                #expect(!large.totalExact)
+                #expect(large.total > ActivityEntryStore.exactCountLimit)
+                #expect(abs(large.total - count) < count / 5, "the estimate is close: \(large.total)")
+                let small = try await store.page(
+                    ActivityFilter(organizationID: organization, resourceType: "customer"),
+                    PageRequest()
+                )
+                #expect(small.totalExact)
+                #expect(small.total == 100)
+            }
+        }
+    }
+}

@@ -111,3 +111,34 @@ struct IngestionTests {
         }
     }
 }
+
+@Suite("Envelope validation rules")
+struct EnvelopeValidatorTests {
+    @Test(
+        "event types follow the schema's pattern",
+        arguments: [
+            ("quote.created", true), ("users.profile_updated", true), ("a.b.c", true), ("quote2.v2_done", true),
+            ("quote", false), ("Quote.created", false), ("quote.", false), (".quote", false), ("quote..x", false),
+            ("quote.1x", false), ("quote-created.x", false), ("", false),
+            (String(repeating: "a.", count: 60) + "b", false),
+        ]
+    )
+    func eventTypes(type: String, valid: Bool) {
+        #expect(EnvelopeValidator.isEventType(type) == valid)
+    }
+
+    @Test("array elements are found without parsing, strings and nesting respected")
+    func splitting() {
+        let text = #" [ {"a":"x,]}\"y"} , {"b":[1,{"c":2}]},{}  ] "#
+        let bytes = Array(text.utf8)
+        let ranges = JSONElements.split(bytes)
+        #expect(
+            ranges?.map { String(decoding: bytes[$0], as: UTF8.self) } == [
+                #"{"a":"x,]}\"y"}"#, #"{"b":[1,{"c":2}]}"#, "{}",
+            ]
+        )
+        #expect(JSONElements.split(Array("{}".utf8)) == nil)
+        #expect(JSONElements.split(Array("[{}".utf8)) == nil)
+        #expect(JSONElements.split(Array("[]".utf8)) == [])
+    }
+}

@@ -13,7 +13,13 @@ import Testing
 struct DashboardServiceStartTests {
     @Test("starts with its migrations applied, reports ready and serves metrics")
     func startsReady() async throws {
-        let configuration = try TestInfrastructure.configuration(service: DashboardService.name)
+        try await IsolatedEnvironment.with { environment in
+            try await Self.startsReady(in: environment)
+        }
+    }
+
+    static func startsReady(in environment: IsolatedEnvironment) async throws {
+        let configuration = try TestInfrastructure.configuration(service: DashboardService.name, environment.overrides)
         let app = try await buildApplication(
             configuration: configuration,
             logger: TestInfrastructure.logger("dashboard")
@@ -32,7 +38,7 @@ struct DashboardServiceStartTests {
                 #expect(response.headers[.contentType] == Problem.mediaType)
             }
         }
-        let versions = try await TestInfrastructure.withDatabase { database in
+        let versions = try await environment.withDatabase { database in
             try await database.withConnection { connection in
                 let rows = try await connection.query(
                     "SELECT version FROM dashboard.schema_migrations ORDER BY version",

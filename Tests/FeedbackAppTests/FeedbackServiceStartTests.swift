@@ -13,7 +13,13 @@ import Testing
 struct FeedbackServiceStartTests {
     @Test("starts with its migrations applied, reports ready and serves metrics")
     func startsReady() async throws {
-        let configuration = try TestInfrastructure.configuration(service: FeedbackService.name)
+        try await IsolatedEnvironment.with { environment in
+            try await Self.startsReady(in: environment)
+        }
+    }
+
+    static func startsReady(in environment: IsolatedEnvironment) async throws {
+        let configuration = try TestInfrastructure.configuration(service: FeedbackService.name, environment.overrides)
         let app = try await buildApplication(
             configuration: configuration,
             logger: TestInfrastructure.logger("feedback")
@@ -32,7 +38,7 @@ struct FeedbackServiceStartTests {
                 #expect(response.headers[.contentType] == Problem.mediaType)
             }
         }
-        let versions = try await TestInfrastructure.withDatabase { database in
+        let versions = try await environment.withDatabase { database in
             try await database.withConnection { connection in
                 let rows = try await connection.query(
                     "SELECT version FROM feedback.schema_migrations ORDER BY version",

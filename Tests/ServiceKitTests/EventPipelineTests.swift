@@ -23,8 +23,8 @@ struct TableHandler: EventHandler {
     ]
 
     func apply(_ events: [ConsumedEvent]) async throws {
-        if events.contains(where: { poisonTypes.contains($0.envelope.type) }) { throw Poison() }
-        let ids = events.map(\.envelope.id)
+        if try events.contains(where: { poisonTypes.contains(try $0.envelope().type) }) { throw Poison() }
+        let ids = try events.map { try $0.envelope().id }
         try await database.withConnection { connection in
             try await connection.query(
                 """
@@ -176,13 +176,7 @@ struct EventPipelineTests {
                     )
                     #expect(read.count == 40)
                     let half = try read.prefix(20).map { entry in
-                        ConsumedEvent(
-                            entryID: entry.id,
-                            envelope: try ContractJSON.makeDecoder().decode(
-                                EventEnvelope.self,
-                                from: Data(buffer: try #require(entry[field: "envelope"]))
-                            )
-                        )
+                        ConsumedEvent(entryID: entry.id, body: try #require(entry[field: "envelope"]))
                     }
                     try await TableHandler(database: database).apply(half)
 

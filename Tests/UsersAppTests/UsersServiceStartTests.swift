@@ -13,7 +13,13 @@ import Testing
 struct UsersServiceStartTests {
     @Test("starts with its migrations applied, reports ready and serves metrics")
     func startsReady() async throws {
-        let configuration = try TestInfrastructure.configuration(service: UsersService.name)
+        try await IsolatedEnvironment.with { environment in
+            try await Self.startsReady(in: environment)
+        }
+    }
+
+    static func startsReady(in environment: IsolatedEnvironment) async throws {
+        let configuration = try TestInfrastructure.configuration(service: UsersService.name, environment.overrides)
         let app = try await buildApplication(configuration: configuration, logger: TestInfrastructure.logger("users"))
         try await app.test(.router) { client in
             try await client.execute(uri: "/health/ready", method: .get) { response in
@@ -29,7 +35,7 @@ struct UsersServiceStartTests {
                 #expect(response.headers[.contentType] == Problem.mediaType)
             }
         }
-        let versions = try await TestInfrastructure.withDatabase { database in
+        let versions = try await environment.withDatabase { database in
             try await database.withConnection { connection in
                 let rows = try await connection.query(
                     "SELECT version FROM users.schema_migrations ORDER BY version",

@@ -152,7 +152,13 @@ stop_redis() {
     rm -f "$RUN_DIR/redis.pid"
 }
 
-pid_alive() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# Whether the process in pid file $1 runs (a zombie, killed but not yet reaped, does not count).
+pid_alive() {
+    local pid
+    [ -s "$1" ] || return 1
+    pid=$(cat "$1")
+    kill -0 "$pid" 2>/dev/null && ! grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" 2>/dev/null
+}
 
 kill_pidfile() {
     local file=$1 pid
@@ -206,6 +212,7 @@ start_service() {
     log "starting $service #$replica on 127.0.0.1:$port"
     env "${service^^}_HTTP_PORT=$port" "INSTANCE_ID=${INSTANCE_ID_PREFIX:-}$service-$replica" \
         nohup "$bin" >>"$LOG_DIR/$service-$replica.log" 2>&1 </dev/null &
+    disown $! 2>/dev/null || true
     echo $! >"$pidfile"
 }
 

@@ -49,5 +49,16 @@ package enum ActivityMigrations {
                 "CREATE INDEX entries_occurred_brin ON activity.entries USING brin (occurred_at)",
             ]
         ),
+        Migration(
+            4,
+            "index_actor_action",
+            [
+                // A manager's list is always scoped to their own entries, often with an action filter.
+                """
+                CREATE INDEX entries_org_actor_action_time
+                ON activity.entries (organization_id, actor_id, action, occurred_at DESC, id DESC)
+                """
+            ]
+        ),
     ]
 }

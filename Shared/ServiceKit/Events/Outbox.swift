@@ -59,10 +59,21 @@ package struct Outbox: Sendable {
         on connection: PostgresConnection,
         logger: Logger
     ) async throws -> Int {
-        guard !envelopes.isEmpty else { return 0 }
         let encoder = ContractJSON.makeEncoder()
+        let encoded = try envelopes.map { (id: $0.id, json: String(decoding: try encoder.encode($0), as: UTF8.self)) }
+        return try await add(encoded: encoded, on: connection, logger: logger)
+    }
+
+    /// Adds envelopes already encoded as JSON (ingestion keeps the bytes it received), each with its id.
+    @discardableResult
+    package func add(
+        encoded envelopes: [(id: UUID, json: String)],
+        on connection: PostgresConnection,
+        logger: Logger
+    ) async throws -> Int {
+        guard !envelopes.isEmpty else { return 0 }
         let ids = envelopes.map(\.id)
-        let bodies = try envelopes.map { String(decoding: try encoder.encode($0), as: UTF8.self) }
+        let bodies = envelopes.map(\.json)
         let rows = try await connection.query(
             """
             INSERT INTO \(unescaped: schema).outbox (event_id, envelope)

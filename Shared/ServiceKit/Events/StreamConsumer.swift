@@ -8,15 +8,28 @@ import Prometheus
 import ServiceLifecycle
 import Synchronization
 
-/// An event read from the stream, with the stream entry that carried it.
+/// An event read from the stream, with the stream entry that carried it. The envelope stays JSON until a
+/// handler asks for it: a handler that passes it on to the database as JSON never pays for decoding.
 package struct ConsumedEvent: Sendable, Equatable {
     package var entryID: String
-    package var envelope: EventEnvelope
+    /// The envelope as published, JSON.
+    package var body: ByteBuffer
 
-    package init(entryID: String, envelope: EventEnvelope) {
+    package init(entryID: String, body: ByteBuffer) {
         self.entryID = entryID
-        self.envelope = envelope
+        self.body = body
     }
+
+    /// The decoded envelope.
+    package func envelope() throws -> EventEnvelope {
+        try ContractJSON.makeDecoder().decode(
+            EventEnvelope.self,
+            from: Data(buffer: body, byteTransferStrategy: .noCopy)
+        )
+    }
+
+    /// The envelope's JSON as text, for handlers that hand it to Postgres.
+    package var json: String { String(buffer: body) }
 }
 
 /// What a consuming service does with events.
@@ -211,7 +224,7 @@ package final class StreamConsumer<Handler: EventHandler>: Service {
         try await accept(entries, into: &state)
     }
 
-    /// Decodes `entries` into the buffer; entries that cannot be decoded go to the dead letters at once.
+    /// Adds `entries` to the buffer; an entry without an envelope goes to the dead letters at once.
     private func accept(_ entries: [StreamEntry], into state: inout State) async throws {
         for entry in entries {
             guard let fields = entry.fields else {
@@ -219,9 +232,7 @@ package final class StreamConsumer<Handler: EventHandler>: Service {
                 state.unacknowledged.append(entry.id)
                 continue
             }
-            guard let body = entry[field: "envelope"],
-                let envelope = try? ContractJSON.makeDecoder().decode(EventEnvelope.self, from: Data(buffer: body))
-            else {
+            guard let body = entry[field: "envelope"] else {
                 try await deadLetter(
                     entry.id,
                     fields: fields,
@@ -231,7 +242,7 @@ package final class StreamConsumer<Handler: EventHandler>: Service {
                 continue
             }
             if state.buffer.isEmpty { state.bufferStarted = .now }
-            state.buffer.append(ConsumedEvent(entryID: entry.id, envelope: envelope))
+            state.buffer.append(ConsumedEvent(entryID: entry.id, body: body))
         }
     }
 
@@ -248,6 +259,15 @@ package final class StreamConsumer<Handler: EventHandler>: Service {
             logger.warning("applying a batch failed; retrying its events one by one", metadata: ["error": "\(error)"])
             var applied: [String] = []
             for event in batch {
+                guard (try? event.envelope()) != nil else {
+                    try await deadLetter(
+                        event.entryID,
+                        fields: [StreamField("envelope", event.body)],
+                        reason: "the entry is not an event envelope",
+                        deliveries: 1
+                    )
+                    continue
+                }
                 do {
                     try await handler.apply([event])
                     applied.append(event.entryID)
@@ -257,10 +277,7 @@ package final class StreamConsumer<Handler: EventHandler>: Service {
                     state.lastErrors[event.entryID] = String(describing: error)
                     logger.error(
                         "event cannot be applied",
-                        metadata: [
-                            "event.id": "\(event.envelope.id)", "event.type": "\(event.envelope.type)",
-                            "error": "\(error)",
-                        ]
+                        metadata: ["stream.entry": "\(event.entryID)", "error": "\(error)"]
                     )
                 }
             }

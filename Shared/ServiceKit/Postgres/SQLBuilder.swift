@@ -22,15 +22,6 @@ package struct SQLBuilder: Sendable {
         sql += "$\(bindings.count)"
     }
 
-    /// Appends a schema-qualified name checked against a strict identifier pattern (`users.outbox`).
-    package mutating func appendIdentifier(_ identifier: String) {
-        precondition(
-            identifier.wholeMatch(of: /[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?/) != nil,
-            "invalid identifier \(identifier)"
-        )
-        sql += identifier
-    }
-
     /// The statement with its bound values.
     package var query: PostgresQuery {
         PostgresQuery(unsafeSQL: sql, binds: bindings)

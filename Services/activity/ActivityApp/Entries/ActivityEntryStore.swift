@@ -15,45 +15,24 @@ struct ActivityEntryStore: Sendable {
     /// Inserts `events` with one statement; an event id already stored is skipped. Returns how many were new.
     @discardableResult
     func insert(_ events: [EventEnvelope]) async throws -> Int {
-        guard !events.isEmpty else { return 0 }
         let encoder = ContractJSON.makeEncoder()
-        var ids: [UUID] = [], occurred: [Date] = [], organizations: [String] = [], actors: [String] = []
-        var emails: [String] = [], ips: [String] = [], agents: [String] = [], actions: [String] = []
-        var resourceTypes: [String] = [], resourceIDs: [String] = [], types: [String] = [], services: [String] = []
-        var instances: [String] = [], requests: [String] = [], payloads: [String] = []
-        for event in events {
-            ids.append(event.id)
-            occurred.append(event.occurredAt)
-            organizations.append(event.organizationID?.uuidString ?? "")
-            actors.append(event.actor?.userID?.uuidString ?? "")
-            emails.append(event.actor?.email ?? "")
-            ips.append(event.actor?.ip ?? "")
-            agents.append(event.actor?.userAgent ?? "")
-            actions.append(event.action.rawValue)
-            resourceTypes.append(event.resource.type)
-            resourceIDs.append(event.resource.id ?? "")
-            types.append(event.type)
-            services.append(event.source.service)
-            instances.append(event.source.instance ?? "")
-            requests.append(event.requestID ?? "")
-            payloads.append(String(decoding: try encoder.encode(event.payload), as: UTF8.self))
-        }
-        // Empty strings stand for NULL: arrays of optionals are not bindable.
+        return try await insert(json: events.map { String(decoding: try encoder.encode($0), as: UTF8.self) })
+    }
+
+    /// Inserts envelopes given as JSON text with one statement: Postgres takes the columns out of the JSON,
+    /// so the hot path of the log never decodes an envelope in Swift. An id already stored is skipped.
+    @discardableResult
+    func insert(json envelopes: [String]) async throws -> Int {
+        guard !envelopes.isEmpty else { return 0 }
         let statement: PostgresQuery = """
             INSERT INTO activity.entries (
                 id, occurred_at, organization_id, actor_id, actor_email, ip, user_agent, action, resource_type,
                 resource_id, event_type, source_service, source_instance, request_id, payload)
-            SELECT id, occurred_at, NULLIF(organization_id, '')::uuid, NULLIF(actor_id, '')::uuid,
-                NULLIF(actor_email, ''), NULLIF(ip, ''), NULLIF(user_agent, ''), action, resource_type,
-                NULLIF(resource_id, ''), event_type, source_service, NULLIF(source_instance, ''),
-                NULLIF(request_id, ''), payload::jsonb
-            FROM UNNEST(
-                \(ids)::uuid[], \(occurred)::timestamptz[], \(organizations)::text[], \(actors)::text[],
-                \(emails)::text[], \(ips)::text[], \(agents)::text[], \(actions)::text[], \(resourceTypes)::text[],
-                \(resourceIDs)::text[], \(types)::text[], \(services)::text[], \(instances)::text[],
-                \(requests)::text[], \(payloads)::text[]
-            ) AS batch(id, occurred_at, organization_id, actor_id, actor_email, ip, user_agent, action,
-                resource_type, resource_id, event_type, source_service, source_instance, request_id, payload)
+            SELECT (e->>'id')::uuid, (e->>'occurred_at')::timestamptz, (e->>'organization_id')::uuid,
+                (e->'actor'->>'user_id')::uuid, e->'actor'->>'email', e->'actor'->>'ip', e->'actor'->>'user_agent',
+                e->>'action', e->'resource'->>'type', e->'resource'->>'id', e->>'type', e->'source'->>'service',
+                e->'source'->>'instance', e->>'request_id', coalesce(e->'payload', '{}'::jsonb)
+            FROM unnest(\(envelopes)::jsonb[]) AS e
             ON CONFLICT (id) DO NOTHING
             RETURNING 1
             """
@@ -86,6 +65,10 @@ struct ActivityEntryStore: Sendable {
 
     // MARK: - Reading
 
+    /// Counting stops here; a larger total is the planner's estimate (`total_exact: false`), so that a page
+    /// over millions of entries costs a bounded amount of work.
+    static let exactCountLimit = 10_000
+
     /// A page of entries matching `filter`, newest first, the total, and the cursor of the next page.
     func page(_ filter: ActivityFilter, _ request: PageRequest) async throws -> ListPage<ActivityEntry> {
         let cursor = request.cursor.flatMap(ActivityCursor.init)
@@ -96,21 +79,29 @@ struct ActivityEntryStore: Sendable {
             select.append(" OFFSET ")
             select.bind(request.offset)
         }
-        var count = SQLBuilder("SELECT count(*)::bigint FROM activity.entries")
+        var count = SQLBuilder("SELECT count(*)::bigint FROM (SELECT 1 FROM activity.entries")
         Self.appendWhere(filter, to: &count)
-        let selectQuery = select.query
-        let countQuery = count.query
+        count.append(" LIMIT ")
+        count.bind(Self.exactCountLimit + 1)
+        count.append(") AS capped")
+        var estimate = SQLBuilder("EXPLAIN (FORMAT JSON) SELECT 1 FROM activity.entries")
+        Self.appendWhere(filter, to: &estimate)
+        let (selectQuery, countQuery, estimateQuery) = (select.query, count.query, estimate.query)
         let logger = self.logger
-        let (rows, total) = try await database.withConnection { connection in
+        let (rows, total, exact) = try await database.withConnection { connection in
             var rows: [(ActivityEntry, Int64)] = []
             for try await row in try await connection.query(selectQuery, logger: logger) {
                 rows.append(try Self.decode(row))
             }
-            var total: Int64 = 0
+            var total = 0
             for try await value in try await connection.query(countQuery, logger: logger).decode(Int64.self) {
-                total = value
+                total = Int(value)
             }
-            return (rows, total)
+            guard total > Self.exactCountLimit else { return (rows, total, true) }
+            for try await plan in try await connection.query(estimateQuery, logger: logger).decode(String.self) {
+                total = max(Self.estimatedRows(plan) ?? total, Self.exactCountLimit + 1)
+            }
+            return (rows, total, false)
         }
         let items = Array(rows.prefix(request.perPage))
         let next =
@@ -120,9 +111,18 @@ struct ActivityEntryStore: Sendable {
             items: items.map(\.0),
             page: request.page,
             perPage: request.perPage,
-            total: Int(total),
+            total: total,
+            totalExact: exact,
             nextCursor: next
         )
+    }
+
+    /// The row estimate at the top of an `EXPLAIN (FORMAT JSON)` plan.
+    static func estimatedRows(_ plan: String) -> Int? {
+        guard let document = try? JSONSerialization.jsonObject(with: Data(plan.utf8)) as? [[String: Any]],
+            let top = document.first?["Plan"] as? [String: Any]
+        else { return nil }
+        return (top["Plan Rows"] as? NSNumber)?.intValue
     }
 
     /// The entry with `id` if the filter's organization (and actor, for a manager) may see it.
@@ -147,24 +147,52 @@ struct ActivityEntryStore: Sendable {
         }
     }
 
-    /// The next `limit` entries after `cursor` (from the newest when nil), for streaming an export.
-    func chunk(
+    /// The next `limit` entries after `cursor` as CSV records (Postgres formats every column as text, the
+    /// payload included, so a streamed export does no per-row JSON work), and the cursor of the last one.
+    func exportChunk(
         _ filter: ActivityFilter,
         after cursor: ActivityCursor?,
         limit: Int
-    ) async throws -> [(ActivityEntry, ActivityCursor)] {
-        var select = Self.selectEntries(filter, after: cursor)
-        select.append(" LIMIT ")
-        select.bind(limit)
-        let statement = select.query
+    ) async throws -> (csv: String, count: Int, last: ActivityCursor?) {
+        var query = SQLBuilder(
+            """
+            SELECT id::text AS id_text, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+                coalesce(actor_id::text, ''), coalesce(actor_email, ''), action, resource_type,
+                coalesce(resource_id, ''), event_type, coalesce(ip, ''), coalesce(user_agent, ''),
+                coalesce(request_id, ''), source_service, payload::text,
+                (extract(epoch FROM occurred_at) * 1000000)::bigint, id
+            FROM activity.entries
+            """
+        )
+        Self.appendWhere(filter, to: &query)
+        Self.appendCursor(cursor, to: &query)
+        query.append(" ORDER BY occurred_at DESC, id DESC LIMIT ")
+        query.bind(limit)
+        let statement = query.query
         let logger = self.logger
         return try await database.withConnection { connection in
-            var rows: [(ActivityEntry, ActivityCursor)] = []
-            for try await row in try await connection.query(statement, logger: logger) {
-                let (entry, micros) = try Self.decode(row)
-                rows.append((entry, ActivityCursor(occurredMicroseconds: micros, id: entry.id)))
+            var csv = ""
+            var count = 0
+            var last: ActivityCursor?
+            let rows = try await connection.query(statement, logger: logger)
+            for try await (
+                id, occurred, actor, email, action, type, resource, event, ip, agent, request, service, payload, micros,
+                uuid
+            )
+                in rows.decode(
+                    (
+                        String, String, String, String, String, String, String, String, String, String, String, String,
+                        String, Int64, UUID
+                    ).self
+                )
+            {
+                csv += CSVWriter.row([
+                    id, occurred, actor, email, action, type, resource, event, ip, agent, request, service, payload,
+                ])
+                count += 1
+                last = ActivityCursor(occurredMicroseconds: micros, id: uuid)
             }
-            return rows
+            return (csv, count, last)
         }
     }
 
@@ -181,15 +209,18 @@ struct ActivityEntryStore: Sendable {
         query.append(columns)
         query.append(" FROM activity.entries")
         appendWhere(filter, to: &query)
-        if let cursor {
-            query.append(" AND (occurred_at, id) < (timestamptz 'epoch' + ")
-            query.bind(cursor.occurredMicroseconds)
-            query.append(" * interval '1 microsecond', ")
-            query.bind(cursor.id)
-            query.append(")")
-        }
+        appendCursor(cursor, to: &query)
         query.append(" ORDER BY occurred_at DESC, id DESC")
         return query
+    }
+
+    private static func appendCursor(_ cursor: ActivityCursor?, to query: inout SQLBuilder) {
+        guard let cursor else { return }
+        query.append(" AND (occurred_at, id) < (timestamptz 'epoch' + ")
+        query.bind(cursor.occurredMicroseconds)
+        query.append(" * interval '1 microsecond', ")
+        query.bind(cursor.id)
+        query.append(")")
     }
 
     private static func appendWhere(_ filter: ActivityFilter, to query: inout SQLBuilder) {

@@ -52,7 +52,8 @@ struct ActivityLogController: Sendable {
         let filter = ActivityFilter(query: &query, identity: identity)
         try query.validate()
 
-        // The export is itself an auditable act, recorded before the first byte leaves.
+        // The export is itself an auditable act: it is committed after the header line leaves (so the download
+        // starts at once) and before any entry does; if it cannot be recorded, the download stops there.
         let event = events.envelope(
             "activity.exported",
             .read,
@@ -62,10 +63,7 @@ struct ActivityLogController: Sendable {
         )
         let outbox = events.outbox
         let logger = context.logger
-        try await database.withTransaction { connection in
-            try await outbox.add(event, on: connection, logger: logger)
-        }
-
+        let database = self.database
         let store = self.store
         let chunkSize = exportChunkSize
         let filename = "activity-\(CalendarDay(Date())).csv"
@@ -79,14 +77,20 @@ struct ActivityLogController: Sendable {
             body: ResponseBody { writer in
                 try await writer.write(ByteBuffer(string: CSVWriter.byteOrderMark + CSVWriter.row(CSVWriter.header)))
                 var cursor: ActivityCursor? = nil
-                while true {
-                    let rows = try await store.chunk(filter, after: cursor, limit: chunkSize)
-                    guard !rows.isEmpty else { break }
-                    var text = ""
-                    for (entry, _) in rows { text += CSVWriter.row(CSVWriter.fields(entry)) }
-                    try await writer.write(ByteBuffer(string: text))
-                    cursor = rows.last?.1
-                    if rows.count < chunkSize { break }
+                do {
+                    try await database.withTransaction { connection in
+                        try await outbox.add(event, on: connection, logger: logger)
+                    }
+                    while true {
+                        let chunk = try await store.exportChunk(filter, after: cursor, limit: chunkSize)
+                        if chunk.count > 0 { try await writer.write(ByteBuffer(string: chunk.csv)) }
+                        cursor = chunk.last
+                        if chunk.count < chunkSize { break }
+                    }
+                } catch {
+                    // The status line is gone already: the client sees the download cut short.
+                    logger.error("export interrupted", metadata: ["error": "\(String(reflecting: error))"])
+                    throw error
                 }
                 try await writer.finish(nil)
             }

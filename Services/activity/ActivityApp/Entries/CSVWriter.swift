@@ -19,27 +19,6 @@ enum CSVWriter {
         fields.map(escape).joined(separator: ",") + "\r\n"
     }
 
-    /// The fields of `entry` in ``header`` order.
-    static func fields(_ entry: ActivityEntry) -> [String] {
-        let payload =
-            (try? ContractJSON.makeEncoder().encode(entry.payload)).map { String(decoding: $0, as: UTF8.self) } ?? "{}"
-        return [
-            entry.id.uuidString.lowercased(),
-            Timestamp.format(entry.occurredAt),
-            entry.actor?.userID?.uuidString.lowercased() ?? "",
-            entry.actor?.email ?? "",
-            entry.action.rawValue,
-            entry.resourceType,
-            entry.resourceID ?? "",
-            entry.eventType,
-            entry.actor?.ip ?? "",
-            entry.actor?.userAgent ?? "",
-            entry.requestID ?? "",
-            entry.source.service,
-            payload,
-        ]
-    }
-
     /// One field: neutralized against formula injection, then quoted if needed.
     static func escape(_ field: String) -> String {
         var value = field

@@ -27,18 +27,8 @@ struct IngestionController: Sendable {
             throw APIError.unauthorized("send a valid ingestion key in X-Api-Key")
         }
         let body = try await request.body.collect(upTo: context.maxUploadSize)
-        let document: JSONValue
-        do {
-            document = try ContractJSON.makeDecoder().decode(JSONValue.self, from: Data(buffer: body))
-        } catch {
-            throw APIError.badRequest("the body is not valid JSON")
-        }
-        let (elements, isBatch): ([JSONValue], Bool) =
-            switch document {
-            case .array(let elements): (elements, true)
-            case .object: ([document], false)
-            default: throw APIError.badRequest("the body must be an event envelope or an array of them")
-            }
+        let bytes = Array(body.readableBytesView)
+        let (elements, isBatch) = try Self.elements(of: bytes)
         guard !elements.isEmpty else {
             throw APIError.validation([FieldError(field: "body", message: "must contain at least one envelope")])
         }
@@ -48,13 +38,17 @@ struct IngestionController: Sendable {
             ])
         }
 
-        let (envelopes, problems) = Self.decode(elements, isBatch: isBatch)
+        let (envelopes, problems) = Self.decode(bytes: bytes, elements: elements, isBatch: isBatch)
         guard problems.isEmpty else { throw APIError.validation(problems) }
 
+        // Each envelope is stored as the bytes that were sent: validated, never re-encoded.
+        let encoded = zip(envelopes, elements).map { envelope, range in
+            (id: envelope.id, json: String(decoding: bytes[range], as: UTF8.self))
+        }
         let outbox = self.outbox
         let logger = context.logger
         try await database.withTransaction { connection in
-            try await outbox.add(envelopes, on: connection, logger: logger)
+            try await outbox.add(encoded: encoded, on: connection, logger: logger)
         }
         context.logger.debug("events ingested", metadata: ["events.count": "\(envelopes.count)"])
         let receipt = IngestionReceipt(accepted: envelopes.count, ids: envelopes.map(\.id))
@@ -63,29 +57,55 @@ struct IngestionController: Sendable {
         return response
     }
 
-    /// Decodes each element on its own so that every bad one is reported, not only the first.
-    static func decode(_ elements: [JSONValue], isBatch: Bool) -> ([EventEnvelope], [FieldError]) {
-        let encoder = ContractJSON.makeEncoder()
+    /// The byte ranges of the envelopes in `bytes`: the elements of an array, or the one object.
+    static func elements(of bytes: [UInt8]) throws(APIError) -> ([Range<Int>], Bool) {
+        if let ranges = JSONElements.split(bytes) { return (ranges, true) }
+        let start = bytes.firstIndex { !$0.isJSONWhitespace } ?? bytes.endIndex
+        let end = (bytes.lastIndex { !$0.isJSONWhitespace } ?? -1) + 1
+        guard start < end, bytes[start] == UInt8(ascii: "{"), bytes[end - 1] == UInt8(ascii: "}") else {
+            throw .badRequest("the body must be an event envelope or an array of them, as JSON")
+        }
+        return ([start..<end], false)
+    }
+
+    /// Decodes and checks every element, reporting every bad one with its index, not only the first. A valid
+    /// batch is decoded in one call; only a batch with problems is decoded again element by element.
+    static func decode(bytes: [UInt8], elements: [Range<Int>], isBatch: Bool) -> ([IncomingEnvelope], [FieldError]) {
         let decoder = ContractJSON.makeDecoder()
-        var envelopes: [EventEnvelope] = []
+        if isBatch, let all = try? decoder.decode([IncomingEnvelope].self, from: Data(bytes)),
+            all.count == elements.count
+        {
+            let problems = Self.check(all, indices: Array(all.indices), isBatch: true)
+            return (problems.isEmpty ? all : [], problems)
+        }
+        var envelopes: [IncomingEnvelope] = []
+        var indices: [Int] = []
         var problems: [FieldError] = []
-        var seen: Set<UUID> = []
-        for (index, element) in elements.enumerated() {
-            let prefix = isBatch ? "[\(index)]." : ""
+        for (index, range) in elements.enumerated() {
             do {
-                let envelope = try decoder.decode(EventEnvelope.self, from: try encoder.encode(element))
-                problems += EnvelopeValidator.problems(envelope, prefix: prefix)
-                if !seen.insert(envelope.id).inserted {
-                    problems.append(FieldError(field: prefix + "id", message: "appears more than once in this batch"))
-                }
-                envelopes.append(envelope)
+                envelopes.append(try decoder.decode(IncomingEnvelope.self, from: Data(bytes[range])))
+                indices.append(index)
             } catch let error as DecodingError {
-                problems.append(Self.problem(error, prefix: prefix))
+                problems.append(Self.problem(error, prefix: isBatch ? "[\(index)]." : ""))
             } catch {
                 problems.append(FieldError(field: isBatch ? "[\(index)]" : "body", message: "is not an event envelope"))
             }
         }
-        return (envelopes, problems)
+        problems += Self.check(envelopes, indices: indices, isBatch: isBatch)
+        return (problems.isEmpty ? envelopes : [], problems)
+    }
+
+    private static func check(_ envelopes: [IncomingEnvelope], indices: [Int], isBatch: Bool) -> [FieldError] {
+        var problems: [FieldError] = []
+        var seen: Set<UUID> = []
+        for (position, envelope) in envelopes.enumerated() {
+            let prefix = isBatch ? "[\(indices[position])]." : ""
+            problems += EnvelopeValidator.problems(envelope, prefix: prefix)
+            if !seen.insert(envelope.id).inserted {
+                problems.append(FieldError(field: prefix + "id", message: "appears more than once in this batch"))
+            }
+        }
+        return problems
     }
 
     private static func problem(_ error: DecodingError, prefix: String) -> FieldError {
@@ -110,4 +130,8 @@ struct IngestionController: Sendable {
         let right = SHA256.hash(data: Array(rhs.utf8))
         return zip(left, right).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
+}
+
+extension UInt8 {
+    fileprivate var isJSONWhitespace: Bool { self == 0x20 || self == 0x0A || self == 0x0D || self == 0x09 }
 }

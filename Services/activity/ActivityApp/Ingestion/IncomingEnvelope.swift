@@ -1,0 +1,57 @@
+import Contracts
+import Foundation
+
+/// An envelope as an outside system sends it, decoded only as far as validation needs: every field of
+/// `EventEnvelope`, but the payload is only checked to be a JSON object, never walked, since the stored copy
+/// is the bytes as sent.
+struct IncomingEnvelope: Decodable {
+    var id: UUID
+    var type: String
+    var version: Int
+    var occurredAt: Date
+    var source: EventSource
+    var organizationID: UUID?
+    var actor: EventActor?
+    var requestID: String?
+    var resource: EventResource
+    var action: EventAction
+    var payloadIsObject: Bool
+
+    private enum CodingKeys: String, CodingKey {
+        case id, type, version
+        case occurredAt = "occurred_at"
+        case source
+        case organizationID = "organization_id"
+        case actor
+        case requestID = "request_id"
+        case resource, action, payload
+    }
+
+    private struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(UUID.self, forKey: .id)
+        type = try container.decode(String.self, forKey: .type)
+        version = try container.decode(Int.self, forKey: .version)
+        occurredAt = try container.decode(Date.self, forKey: .occurredAt)
+        source = try container.decode(EventSource.self, forKey: .source)
+        organizationID = try container.decodeIfPresent(UUID.self, forKey: .organizationID)
+        actor = try container.decodeIfPresent(EventActor.self, forKey: .actor)
+        requestID = try container.decodeIfPresent(String.self, forKey: .requestID)
+        resource = try container.decode(EventResource.self, forKey: .resource)
+        action = try container.decode(EventAction.self, forKey: .action)
+        guard container.contains(.payload) else {
+            throw DecodingError.keyNotFound(
+                CodingKeys.payload,
+                .init(codingPath: container.codingPath, debugDescription: "payload is required")
+            )
+        }
+        payloadIsObject = (try? container.nestedContainer(keyedBy: AnyKey.self, forKey: .payload)) != nil
+    }
+}
