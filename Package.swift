@@ -7,13 +7,14 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("MemberImportVisibility"),
 ]
 
-/// The five services: folder name under `Services/` and the prefix of their library target.
-let services: [(folder: String, module: String)] = [
-    ("users", "Users"),
-    ("rates", "Rates"),
-    ("activity", "Activity"),
-    ("feedback", "Feedback"),
-    ("dashboard", "Dashboard"),
+/// The five services: folder name under `Services/`, the prefix of their library target, and the
+/// dependencies only that service has.
+let services: [(folder: String, module: String, extra: [Target.Dependency])] = [
+    ("users", "Users", [.product(name: "HummingbirdBcrypt", package: "hummingbird-auth")]),
+    ("rates", "Rates", []),
+    ("activity", "Activity", []),
+    ("feedback", "Feedback", []),
+    ("dashboard", "Dashboard", []),
 ]
 
 let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
@@ -125,7 +126,8 @@ for service in services {
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOFoundationEssentialsCompat", package: "swift-nio"),
-            ],
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ] + service.extra,
             path: "Services/\(service.folder)/\(app)",
             swiftSettings: swiftSettings
         ),
@@ -154,6 +156,7 @@ let package = Package(
     products: services.map { .executable(name: $0.folder, targets: [$0.folder]) },
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.0"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.7.0"),
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),

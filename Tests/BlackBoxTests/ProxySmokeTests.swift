@@ -2,34 +2,13 @@ import Contracts
 import Foundation
 import Testing
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
 /// Drives the running system through nginx, as the web frontend does. `compose/local/test` starts the
 /// system and sets `PROXY_URL`; run alone, these tests need `compose/local/up` and `PROXY_URL`.
 @Suite("Black box: the system through the proxy")
 struct ProxySmokeTests {
-    static var proxy: URL {
-        get throws {
-            guard let text = ProcessInfo.processInfo.environment["PROXY_URL"], let url = URL(string: text) else {
-                throw SystemNotRunning()
-            }
-            return url
-        }
-    }
-
-    struct SystemNotRunning: Error, CustomStringConvertible {
-        var description: String {
-            "PROXY_URL is not set: run compose/local/test, or compose/local/up --detach and PROXY_URL=http://127.0.0.1:8080"
-        }
-    }
-
-    static func get(_ path: String, headers: [String: String] = [:]) async throws -> (HTTPURLResponse, Data) {
-        var request = URLRequest(url: try proxy.appendingPathComponent(path))
-        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
-        let (data, response) = try await URLSession.shared.data(for: request)
-        return (try #require(response as? HTTPURLResponse), data)
+    static func get(_ path: String, headers: [String: String] = [:]) async throws -> (Proxy.Answer, Data) {
+        let answer = try await Proxy.send("GET", path, headers: headers)
+        return (answer, answer.body)
     }
 
     @Test(
@@ -38,7 +17,7 @@ struct ProxySmokeTests {
     )
     func serviceReady(service: String) async throws {
         let (response, data) = try await Self.get("health/\(service)")
-        #expect(response.statusCode == 200)
+        #expect(response.status == 200)
         let readiness = try ContractJSON.makeDecoder().decode(Readiness.self, from: data)
         #expect(readiness.service == service)
         #expect(readiness.status == "ok")
@@ -51,8 +30,8 @@ struct ProxySmokeTests {
             "api/dashboard/nope",
         ] {
             let (response, data) = try await Self.get(path, headers: ["X-Request-ID": "smoke-\(path.count)"])
-            #expect(response.statusCode == 404 || response.statusCode == 401, "\(path)")
-            #expect(response.value(forHTTPHeaderField: "Content-Type") == Problem.mediaType, "\(path)")
+            #expect(response.status == 404 || response.status == 401, "\(path)")
+            #expect(response.headers["content-type"] == Problem.mediaType, "\(path)")
             let problem = try ContractJSON.makeDecoder().decode(Problem.self, from: data)
             #expect(problem.requestID == "smoke-\(path.count)", "\(path): the request id reaches the service")
         }
@@ -61,7 +40,7 @@ struct ProxySmokeTests {
     @Test("a path no service owns is a 404 problem from the proxy")
     func unknownPath() async throws {
         let (response, data) = try await Self.get("nothing/here")
-        #expect(response.statusCode == 404)
+        #expect(response.status == 404)
         #expect(try ContractJSON.makeDecoder().decode(Problem.self, from: data).status == 404)
     }
 }

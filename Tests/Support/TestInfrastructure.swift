@@ -10,7 +10,7 @@ package enum TestInfrastructure {
     package static func environment(_ overrides: [String: String] = [:]) -> [String: String] {
         var environment = ProcessInfo.processInfo.environment
         environment["HTTP_PORT"] = "0"
-        environment["LOG_LEVEL"] = environment["TEST_LOG_LEVEL"] ?? "warning"
+        environment["LOG_LEVEL"] = environment["TEST_LOG_LEVEL"] ?? "error"
         environment["APP_ENV"] = "development"
         for (key, value) in overrides { environment[key] = value }
         return environment
@@ -36,11 +36,11 @@ package enum TestInfrastructure {
         get throws { try RedisSettings(settings: Settings(environment: environment())) }
     }
 
-    /// A logger for tests: warnings and worse only, unless `TEST_LOG_LEVEL` says otherwise.
+    /// A logger for tests: errors only, unless `TEST_LOG_LEVEL` says otherwise (failure tests provoke warnings).
     package static func logger(_ label: String) -> Logger {
         var logger = Logger(label: label)
         logger.logLevel =
-            Logger.Level(rawValue: ProcessInfo.processInfo.environment["TEST_LOG_LEVEL"] ?? "warning") ?? .warning
+            Logger.Level(rawValue: ProcessInfo.processInfo.environment["TEST_LOG_LEVEL"] ?? "error") ?? .error
         return logger
     }
 

@@ -1,3 +1,4 @@
+import Contracts
 import Hummingbird
 import Logging
 import ServiceKit
@@ -10,12 +11,53 @@ package enum UsersService {
     package static let defaultPort = 8081
 }
 
-/// Wires the users service: platform clients, routes and migrations. Starts nothing by itself.
+/// Wires the users service: platform clients, the outbox relay for its events, routes and migrations.
 package func buildApplication(
     configuration: ServiceConfiguration,
     logger: Logger
 ) async throws -> some ApplicationProtocol {
+    let settings = try UsersSettings(settings: configuration.settings)
     let platform = await ServicePlatform(configuration: configuration, logger: logger)
+    let outbox = Outbox(schema: UsersMigrations.schema)
+    let events = EventRecorder(
+        source: EventSource(service: UsersService.name, instance: configuration.instanceID),
+        outbox: outbox,
+        logger: logger
+    )
+    let accounts = AccountStore(logger: logger)
+    let tokens = TokenIssuer(
+        verifier: platform.verifier,
+        refreshLifetime: settings.refreshTokenLifetime,
+        logger: logger
+    )
+    let hasher = try await PasswordHasher.make(cost: settings.bcryptCost)
+    let database = platform.database
+
     let router = platform.makeRouter()
-    return try platform.makeApplication(router: router, schema: UsersMigrations.schema, migrations: UsersMigrations.all)
+    AuthController(
+        database: database,
+        accounts: accounts,
+        tokens: tokens,
+        hasher: hasher,
+        events: events,
+        registrationEnabled: settings.registrationEnabled
+    ).addRoutes(to: router)
+    ProfileController(database: database, accounts: accounts, events: events).addRoutes(to: router)
+    OrganizationController(database: database, accounts: accounts, events: events).addRoutes(to: router)
+    UserAdminController(database: database, accounts: accounts, tokens: tokens, hasher: hasher, events: events)
+        .addRoutes(to: router)
+
+    let relay = OutboxRelay(
+        outbox: outbox,
+        database: database,
+        redis: platform.redis,
+        settings: configuration.events,
+        logger: logger
+    )
+    return try platform.makeApplication(
+        router: router,
+        schema: UsersMigrations.schema,
+        migrations: UsersMigrations.all,
+        services: [relay]
+    )
 }

@@ -25,22 +25,25 @@ package struct EventRecorder: Sendable {
         self.logger = logger
     }
 
-    /// The envelope for a change made by the caller of `context`; `organizationID` defaults to theirs.
+    /// The envelope for a change made by the caller of `context`; `organizationID` defaults to theirs, and
+    /// `actor` replaces the context's identity when the caller has just proven who they are (login, register).
     package func envelope(
         _ type: String,
         _ action: EventAction,
         resource: EventResource,
         payload: JSONValue = [:],
         organizationID: UUID? = nil,
+        actor: Identity? = nil,
         context: some ServiceContext
     ) -> EventEnvelope {
-        EventEnvelope(
+        let identity = actor ?? context.identity
+        return EventEnvelope(
             type: type,
             source: source,
-            organizationID: organizationID ?? context.identity?.organizationID,
+            organizationID: organizationID ?? identity?.organizationID,
             actor: EventActor(
-                userID: context.identity?.userID,
-                email: context.identity?.email,
+                userID: identity?.userID,
+                email: identity?.email,
                 ip: context.clientIP,
                 userAgent: context.userAgent
             ),
@@ -58,6 +61,7 @@ package struct EventRecorder: Sendable {
         resource: EventResource,
         payload: JSONValue = [:],
         organizationID: UUID? = nil,
+        actor: Identity? = nil,
         context: some ServiceContext,
         on connection: PostgresConnection
     ) async throws {
@@ -67,6 +71,7 @@ package struct EventRecorder: Sendable {
             resource: resource,
             payload: payload,
             organizationID: organizationID,
+            actor: actor,
             context: context
         )
         try await outbox.add(event, on: connection, logger: logger)

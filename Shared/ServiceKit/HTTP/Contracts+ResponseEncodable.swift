@@ -8,3 +8,8 @@ extension ListPage: ResponseEncodable {}
 extension ActivityEntry: ResponseEncodable {}
 extension IngestionReceipt: ResponseEncodable {}
 extension Readiness: ResponseEncodable {}
+extension TokenResponse: ResponseEncodable {}
+extension RegistrationResponse: ResponseEncodable {}
+extension UserAccount: ResponseEncodable {}
+extension Organization: ResponseEncodable {}
+extension CurrentUser: ResponseEncodable {}

@@ -1,0 +1,150 @@
+import Contracts
+import Foundation
+import HTTPTypes
+import Hummingbird
+import ServiceKit
+
+/// Admin user management: `GET /api/users`, `POST /api/users`, `GET|PATCH /api/users/{id}`. Every query is
+/// scoped to the admin's organization: another organization's user id answers 404.
+struct UserAdminController: Sendable {
+    let database: Database
+    let accounts: AccountStore
+    let tokens: TokenIssuer
+    let hasher: PasswordHasher
+    let events: EventRecorder
+
+    func addRoutes(to router: Router<ServiceRequestContext>) {
+        let group = router.group("api/users").add(middleware: RequireRoleMiddleware(.admin))
+        group.get(use: list)
+        group.post(use: create)
+        group.get("{id}", use: show)
+        group.patch("{id}", use: update)
+    }
+
+    @Sendable func list(_ request: Request, context: ServiceRequestContext) async throws -> ListPage<UserAccount> {
+        let identity = try context.requireRole(.admin)
+        var query = QueryParameters(request)
+        let page = PageRequest(&query)
+        try query.validate()
+        let accounts = self.accounts
+        return try await database.withConnection { connection in
+            try await accounts.requireActiveAdmin(identity, on: connection)
+            return try await accounts.users(organizationID: identity.organizationID, page: page, on: connection)
+        }
+    }
+
+    @Sendable func show(_ request: Request, context: ServiceRequestContext) async throws -> UserAccount {
+        let identity = try context.requireRole(.admin)
+        let id = try Self.userID(context)
+        let accounts = self.accounts
+        return try await database.withConnection { connection in
+            try await accounts.requireActiveAdmin(identity, on: connection)
+            guard let user = try await accounts.user(id, organizationID: identity.organizationID, on: connection) else {
+                throw AccountError.userNotFound
+            }
+            return user
+        }
+    }
+
+    @Sendable func create(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+        let identity = try context.requireRole(.admin)
+        var body = try await JSONBody.read(
+            request,
+            context: context,
+            allowed: ["email", "full_name", "role", "password", "position", "phone"]
+        )
+        let email = AuthController.email(&body, "email")
+        let fullName = body.string("full_name", maxLength: 200)
+        let role = body.choice("role", as: Role.self, required: true)
+        let password = AuthController.password(&body)
+        let position = body.patchString("position", maxLength: 200).value
+        let phone = ProfileController.phone(&body, "phone").value
+        try body.validate()
+        guard let email, let fullName, let role, let password else { throw APIError.badRequest("incomplete body") }
+
+        let hash = try await hasher.hash(password)
+        let (accounts, events) = (self.accounts, self.events)
+        let user = try await database.withTransaction { connection in
+            try await accounts.requireActiveAdmin(identity, on: connection)
+            let user = try await accounts.createUser(
+                .init(
+                    organizationID: identity.organizationID,
+                    email: email,
+                    passwordHash: hash,
+                    role: role,
+                    fullName: fullName,
+                    position: position,
+                    phone: phone
+                ),
+                on: connection
+            )
+            try await events.record(
+                "users.created",
+                .create,
+                resource: EventResource(type: "user", id: user.id.uuidString.lowercased()),
+                payload: ["email": .string(user.email), "after": .object(user.auditFields)],
+                context: context,
+                on: connection
+            )
+            return user
+        }
+        var response = try context.responseEncoder.encode(user, from: request, context: context)
+        response.status = HTTPResponse.Status.created
+        return response
+    }
+
+    @Sendable func update(_ request: Request, context: ServiceRequestContext) async throws -> UserAccount {
+        let identity = try context.requireRole(.admin)
+        let id = try Self.userID(context)
+        var body = try await JSONBody.read(request, context: context, allowed: ["role", "active"])
+        let role = body.choice("role", as: Role.self)
+        let active = body.bool("active")
+        try body.validate()
+
+        let (accounts, tokens, events) = (self.accounts, self.tokens, self.events)
+        return try await database.withTransaction { connection in
+            let activeAdmins = try await accounts.lockActiveAdmins(
+                organizationID: identity.organizationID,
+                on: connection
+            )
+            try await accounts.requireActiveAdmin(identity, on: connection)
+            guard
+                var user = try await accounts.user(
+                    id,
+                    organizationID: identity.organizationID,
+                    on: connection,
+                    forUpdate: true
+                )
+            else {
+                throw AccountError.userNotFound
+            }
+            let before = user.auditFields
+            let wasActiveAdmin = user.role == .admin && user.active
+            if let role { user.role = role }
+            if let active { user.active = active }
+            if wasActiveAdmin && !(user.role == .admin && user.active) && activeAdmins <= 1 {
+                throw AccountError.lastAdmin
+            }
+            let changes = ChangeSet.payload(before: before, after: user.auditFields)
+            guard !ChangeSet.isEmpty(changes) else { return user }
+            let updated = try await accounts.update(user, on: connection)
+            if !updated.active {
+                try await tokens.revokeAll(userID: updated.id, on: connection)
+            }
+            try await events.record(
+                "users.updated",
+                .update,
+                resource: EventResource(type: "user", id: updated.id.uuidString.lowercased()),
+                payload: changes,
+                context: context,
+                on: connection
+            )
+            return updated
+        }
+    }
+
+    static func userID(_ context: ServiceRequestContext) throws -> UUID {
+        guard let id = context.parameters.get("id", as: UUID.self) else { throw AccountError.userNotFound }
+        return id
+    }
+}

@@ -1,0 +1,193 @@
+import Contracts
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import ServiceKit
+
+/// `POST /api/auth/register`, `/login`, `/refresh`, `/logout`.
+struct AuthController: Sendable {
+    let database: Database
+    let accounts: AccountStore
+    let tokens: TokenIssuer
+    let hasher: PasswordHasher
+    let events: EventRecorder
+    let registrationEnabled: Bool
+
+    /// The one answer to every failed login: it does not say whether the email exists or the account is active.
+    static let loginRefused = APIError.unauthorized("the email or password is wrong")
+
+    func addRoutes(to router: Router<ServiceRequestContext>) {
+        let group = router.group("api/auth")
+        group.post("register", use: register)
+        group.post("login", use: login)
+        group.post("refresh", use: refresh)
+        group.post("logout", use: logout)
+    }
+
+    @Sendable func register(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+        guard registrationEnabled else {
+            throw APIError.forbidden("registration is turned off here; ask your organization's admin for an account")
+        }
+        var body = try await JSONBody.read(
+            request,
+            context: context,
+            allowed: ["organization_name", "full_name", "email", "password"]
+        )
+        let organizationName = body.string("organization_name", maxLength: 200)
+        let fullName = body.string("full_name", maxLength: 200)
+        let email = Self.email(&body, "email")
+        let password = Self.password(&body)
+        try body.validate()
+        guard let organizationName, let fullName, let email, let password else {
+            throw APIError.badRequest("incomplete body")
+        }
+
+        let hash = try await hasher.hash(password)
+        let (accounts, tokens, events) = (self.accounts, self.tokens, self.events)
+        let registration = try await database.withTransaction { connection in
+            let organization = try await accounts.createOrganization(name: organizationName, on: connection)
+            let user = try await accounts.createUser(
+                .init(
+                    organizationID: organization.id,
+                    email: email,
+                    passwordHash: hash,
+                    role: .admin,
+                    fullName: fullName
+                ),
+                on: connection
+            )
+            let issued = try await tokens.issue(for: user, on: connection)
+            try await events.record(
+                "users.registered",
+                .create,
+                resource: EventResource(type: "user", id: user.id.uuidString.lowercased()),
+                payload: [
+                    "organization": [
+                        "id": .string(organization.id.uuidString.lowercased()), "name": .string(organization.name),
+                    ],
+                    "email": .string(user.email), "role": "admin", "full_name": .string(user.fullName),
+                ],
+                actor: user.identity,
+                context: context,
+                on: connection
+            )
+            return RegistrationResponse(user: user, organization: organization, tokens: issued)
+        }
+        var response = try context.responseEncoder.encode(registration, from: request, context: context)
+        response.status = HTTPResponse.Status.created
+        return response
+    }
+
+    @Sendable func login(_ request: Request, context: ServiceRequestContext) async throws -> TokenResponse {
+        var body = try await JSONBody.read(request, context: context, allowed: ["email", "password"])
+        let email = body.string("email", maxLength: 254)
+        let password = body.rawString("password", minLength: 1, maxBytes: 1024)
+        try body.validate()
+        guard let email, let password else { throw Self.loginRefused }
+
+        let (accounts, tokens, events) = (self.accounts, self.tokens, self.events)
+        let found = try await database.withConnection { connection in
+            try await accounts.credentials(email: email, on: connection)
+        }
+        // Unknown emails are checked against a decoy hash so both refusals take the same time.
+        let matches = try await hasher.verify(password, against: found?.1 ?? hasher.decoy)
+        guard let (user, _) = found, matches, user.active else {
+            let reason = found == nil ? "unknown_email" : (matches ? "inactive" : "wrong_password")
+            try await database.withTransaction { connection in
+                try await events.record(
+                    "users.login_failed",
+                    .other,
+                    resource: EventResource(type: "user", id: found?.0.id.uuidString.lowercased()),
+                    payload: ["email": .string(email), "reason": .string(reason)],
+                    organizationID: found?.0.organizationID,
+                    context: context,
+                    on: connection
+                )
+            }
+            throw Self.loginRefused
+        }
+        return try await database.withTransaction { connection in
+            try await accounts.recordLogin(user.id, on: connection)
+            let issued = try await tokens.issue(for: user, on: connection)
+            try await events.record(
+                "users.logged_in",
+                .other,
+                resource: EventResource(type: "user", id: user.id.uuidString.lowercased()),
+                actor: user.identity,
+                context: context,
+                on: connection
+            )
+            return issued
+        }
+    }
+
+    @Sendable func refresh(_ request: Request, context: ServiceRequestContext) async throws -> TokenResponse {
+        var body = try await JSONBody.read(request, context: context, allowed: ["refresh_token"])
+        let token = body.string("refresh_token", maxLength: 200)
+        try body.validate()
+        guard let token else { throw APIError.unauthorized("the refresh token is not valid") }
+        let (accounts, tokens, events) = (self.accounts, self.tokens, self.events)
+        let outcome = try await database.withTransaction { connection in
+            let outcome = try await tokens.refresh(token, accounts: accounts, on: connection)
+            if case .reused(let family, let user) = outcome {
+                try await events.record(
+                    "users.token_family_revoked",
+                    .other,
+                    resource: EventResource(type: "user", id: user.id.uuidString.lowercased()),
+                    payload: ["family_id": .string(family.uuidString.lowercased()), "reason": "refresh token reused"],
+                    actor: user.identity,
+                    context: context,
+                    on: connection
+                )
+            }
+            return outcome
+        }
+        switch outcome {
+        case .rotated(_, let issued):
+            return issued
+        case .reused:
+            context.logger.warning("a rotated refresh token was presented again: its family is revoked")
+            throw APIError.unauthorized("the refresh token is not valid")
+        case .invalid:
+            throw APIError.unauthorized("the refresh token is not valid")
+        }
+    }
+
+    @Sendable func logout(_ request: Request, context: ServiceRequestContext) async throws -> HTTPResponse.Status {
+        var body = try await JSONBody.read(request, context: context, allowed: ["refresh_token"])
+        let token = body.string("refresh_token", maxLength: 200)
+        try body.validate()
+        guard let token else { return .noContent }
+        let (tokens, events) = (self.tokens, self.events)
+        try await database.withTransaction { connection in
+            guard let revoked = try await tokens.revokeFamily(of: token, on: connection) else { return }
+            try await events.record(
+                "users.logged_out",
+                .other,
+                resource: EventResource(type: "user", id: revoked.user.uuidString.lowercased()),
+                payload: ["family_id": .string(revoked.family.uuidString.lowercased())],
+                context: context,
+                on: connection
+            )
+        }
+        return .noContent
+    }
+
+    // MARK: - Fields shared with admin user creation
+
+    /// A required login email, normalized.
+    static func email(_ body: inout JSONBody, _ key: String) -> String? {
+        guard let text = body.string(key, maxLength: 254) else { return nil }
+        guard let email = FieldFormats.email(text) else {
+            body.reject(key, "must be an email address")
+            return nil
+        }
+        return email
+    }
+
+    /// A new password: 8 characters or more, at most 72 bytes (bcrypt reads no further).
+    static func password(_ body: inout JSONBody) -> String? {
+        body.rawString("password", minLength: 8, maxBytes: 72)
+    }
+}

@@ -1,0 +1,147 @@
+import Contracts
+import Foundation
+import Hummingbird
+import NIOFoundationEssentialsCompat
+
+/// A field of a PATCH body: left out, set to null (cleared), or given a value.
+package enum Patch<Value: Sendable>: Sendable {
+    case absent
+    case clear
+    case set(Value)
+
+    /// The new value when one was given.
+    package var value: Value? {
+        if case .set(let value) = self { return value }
+        return nil
+    }
+}
+
+/// Reads a JSON object body field by field, collecting every problem so the caller answers one 422 listing
+/// them all. Fields the endpoint does not know are refused, so a misspelt field never passes silently.
+package struct JSONBody {
+    private let members: [String: JSONValue]
+    /// Every field that is missing, unknown or not acceptable.
+    package private(set) var errors: [FieldError] = []
+
+    /// Reads the request body: 400 when it is not a JSON object; unknown fields become field errors.
+    package static func read(
+        _ request: Request,
+        context: some ServiceContext,
+        allowed: Set<String>
+    ) async throws -> JSONBody {
+        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        let value: JSONValue
+        do {
+            value = try ContractJSON.makeDecoder().decode(JSONValue.self, from: Data(buffer: buffer))
+        } catch {
+            throw APIError.badRequest("the body is not valid JSON")
+        }
+        guard case .object(let members) = value else { throw APIError.badRequest("the body must be a JSON object") }
+        var body = JSONBody(members: members)
+        for key in members.keys.sorted() where !allowed.contains(key) {
+            body.errors.append(FieldError(field: key, message: "is not a field of this request"))
+        }
+        return body
+    }
+
+    init(members: [String: JSONValue]) {
+        self.members = members
+    }
+
+    /// Whether the body names `key` (with any value, null included).
+    package func contains(_ key: String) -> Bool { members[key] != nil }
+
+    /// A text field, trimmed; a missing required field or a wrong length is an error.
+    package mutating func string(_ key: String, required: Bool = true, minLength: Int = 1, maxLength: Int) -> String? {
+        switch patchString(key, minLength: minLength, maxLength: maxLength) {
+        case .set(let value): return value
+        case .absent, .clear:
+            if required { errors.append(FieldError(field: key, message: "is required")) }
+            return nil
+        }
+    }
+
+    /// A text field of a PATCH: absent, null (clear) or a trimmed value of an acceptable length.
+    package mutating func patchString(_ key: String, minLength: Int = 1, maxLength: Int) -> Patch<String> {
+        guard let value = members[key] else { return .absent }
+        switch value {
+        case .null:
+            return .clear
+        case .string(let text):
+            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard trimmed.count >= minLength else {
+                errors.append(
+                    FieldError(
+                        field: key,
+                        message: minLength <= 1 ? "must not be empty" : "must be at least \(minLength) characters"
+                    )
+                )
+                return .absent
+            }
+            guard trimmed.count <= maxLength else {
+                errors.append(FieldError(field: key, message: "must be at most \(maxLength) characters"))
+                return .absent
+            }
+            return .set(trimmed)
+        default:
+            errors.append(FieldError(field: key, message: "must be a string"))
+            return .absent
+        }
+    }
+
+    /// A text field taken exactly as sent (passwords: spaces count), with a length in bytes.
+    package mutating func rawString(_ key: String, minLength: Int, maxBytes: Int) -> String? {
+        guard case .string(let text)? = members[key] else {
+            errors.append(FieldError(field: key, message: members[key] == nil ? "is required" : "must be a string"))
+            return nil
+        }
+        guard text.count >= minLength else {
+            errors.append(FieldError(field: key, message: "must be at least \(minLength) characters"))
+            return nil
+        }
+        guard text.utf8.count <= maxBytes else {
+            errors.append(FieldError(field: key, message: "must be at most \(maxBytes) bytes"))
+            return nil
+        }
+        return text
+    }
+
+    /// A boolean field; absent gives nil.
+    package mutating func bool(_ key: String) -> Bool? {
+        guard let value = members[key] else { return nil }
+        guard case .bool(let flag) = value else {
+            errors.append(FieldError(field: key, message: "must be true or false"))
+            return nil
+        }
+        return flag
+    }
+
+    /// One of the raw values of `T`; absent gives nil, unless required.
+    package mutating func choice<T: RawRepresentable & CaseIterable>(
+        _ key: String,
+        as type: T.Type,
+        required: Bool = false
+    ) -> T? where T.RawValue == String {
+        guard let value = members[key], value != .null else {
+            if required { errors.append(FieldError(field: key, message: "is required")) }
+            return nil
+        }
+        guard case .string(let text) = value, let choice = T(rawValue: text) else {
+            errors.append(
+                FieldError(field: key, message: "must be one of " + T.allCases.map(\.rawValue).joined(separator: ", "))
+            )
+            return nil
+        }
+        return choice
+    }
+
+    /// Records a problem found by the caller's own checks.
+    package mutating func reject(_ key: String, _ message: String) {
+        errors.append(FieldError(field: key, message: message))
+    }
+
+    /// Throws a 422 listing every problem, if there is any.
+    package func validate() throws(APIError) {
+        if !errors.isEmpty { throw .validation(errors) }
+    }
+}

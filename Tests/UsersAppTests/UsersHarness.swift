@@ -1,0 +1,127 @@
+import Contracts
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import ServiceKit
+import TestSupport
+import Testing
+
+@testable import UsersApp
+
+/// The users service against an isolated database and stream, with a cheap bcrypt cost, plus helpers to
+/// call it and read the events it published.
+struct UsersHarness: Sendable {
+    let environment: IsolatedEnvironment
+    let client: any TestClientProtocol
+
+    static func with(
+        _ overrides: [String: String] = [:],
+        _ body: @Sendable (UsersHarness) async throws -> Void
+    ) async throws {
+        try await IsolatedEnvironment.with { environment in
+            let configuration = try TestInfrastructure.configuration(
+                service: UsersService.name,
+                environment.overrides.merging(["USERS_BCRYPT_COST": "4", "OUTBOX_POLL_INTERVAL": "20ms"]) { _, new in
+                    new
+                }
+                .merging(overrides) { _, new in new }
+            )
+            let app = try await buildApplication(
+                configuration: configuration,
+                logger: TestInfrastructure.logger("users")
+            )
+            try await app.test(.router) { client in
+                try await body(UsersHarness(environment: environment, client: client))
+            }
+        }
+    }
+
+    /// Sends `method path` with a JSON `body` (an encodable value or raw text) and the bearer `token`.
+    func call(
+        _ method: HTTPRequest.Method,
+        _ path: String,
+        json: String? = nil,
+        token: String? = nil
+    ) async throws -> TestResponse {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        return try await client.execute(
+            uri: path,
+            method: method,
+            headers: headers,
+            body: json.map { ByteBuffer(string: $0) }
+        )
+    }
+
+    func call(
+        _ method: HTTPRequest.Method,
+        _ path: String,
+        body: some Encodable,
+        token: String? = nil
+    ) async throws -> TestResponse {
+        let json = String(decoding: try ContractJSON.makeEncoder().encode(body), as: UTF8.self)
+        return try await call(method, path, json: json, token: token)
+    }
+
+    /// Registers a new organization with its admin.
+    func register(
+        organization: String = "ООО Ромашка",
+        name: String = "Анна Петрова",
+        email: String = "anna.\(UUID().uuidString.prefix(8))@example.ru",
+        password: String = "correct horse battery"
+    ) async throws -> RegistrationResponse {
+        let response = try await call(
+            .post,
+            "/api/auth/register",
+            body: RegisterRequest(organizationName: organization, fullName: name, email: email, password: password)
+        )
+        #expect(response.status == .created, "\(response.text)")
+        return try response.decode(RegistrationResponse.self)
+    }
+
+    /// Creates a user in the admin's organization and logs them in.
+    func createUser(
+        admin: String,
+        role: Role = .manager,
+        password: String = "initial password"
+    ) async throws -> (UserAccount, TokenResponse) {
+        let email = "user.\(UUID().uuidString.prefix(8))@example.ru"
+        let created = try await call(
+            .post,
+            "/api/users",
+            body: CreateUserRequest(email: email, fullName: "Иван Сидоров", role: role, password: password),
+            token: admin
+        )
+        #expect(created.status == .created, "\(created.text)")
+        let user = try created.decode(UserAccount.self)
+        let login = try await call(.post, "/api/auth/login", body: LoginRequest(email: email, password: password))
+        #expect(login.status == .ok, "\(login.text)")
+        return (user, try login.decode(TokenResponse.self))
+    }
+
+    /// Every event the service has published so far, as JSON text and decoded.
+    func events() async throws -> [(json: String, envelope: EventEnvelope)] {
+        try await TestInfrastructure.withRedis { redis in
+            try await redis.streamRange(environment.stream).compactMap { entry in
+                guard let body = entry[field: "envelope"] else { return nil }
+                let json = String(buffer: body)
+                return (json, try ContractJSON.makeDecoder().decode(EventEnvelope.self, from: Data(json.utf8)))
+            }
+        }
+    }
+
+    /// Waits for an event of `type` and returns it.
+    func event(
+        _ type: String,
+        where matches: @Sendable (EventEnvelope) -> Bool = { _ in true }
+    ) async throws -> EventEnvelope {
+        var found: EventEnvelope?
+        try await eventually("a \(type) event") {
+            found = try await events().map(\.envelope).last { $0.type == type && matches($0) }
+            return found != nil
+        }
+        return try #require(found)
+    }
+}
