@@ -100,6 +100,18 @@ var targets: [Target] = [
         swiftSettings: swiftSettings
     ),
     .executableTarget(
+        name: "ratelimit-bench",
+        dependencies: [
+            "ServiceKit", hummingbird,
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+            .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+        ],
+        path: "Benchmarks/ratelimit-bench",
+        swiftSettings: swiftSettings
+    ),
+    .executableTarget(
         name: "activity-load",
         dependencies: [
             "Contracts", "ServiceKit",

@@ -12,6 +12,11 @@ package enum TestInfrastructure {
         environment["HTTP_PORT"] = "0"
         environment["LOG_LEVEL"] = environment["TEST_LOG_LEVEL"] ?? "error"
         environment["APP_ENV"] = "development"
+        // Tests share one Redis and, in router mode, one unknown client address: the production limits would
+        // make them throttle each other. Rate limiting has its own tests, with their own policies.
+        for policy in ["DEFAULT", "LOGIN", "FEEDBACK", "RATES_RELOAD", "EXPORT", "INGESTION"] {
+            environment["RATE_LIMIT_\(policy)"] = "1000000/1m"
+        }
         for (key, value) in overrides { environment[key] = value }
         return environment
     }

@@ -34,7 +34,12 @@ package func buildApplication(
     )
     let store = ActivityEntryStore(database: platform.database, logger: logger)
 
-    let router = platform.makeRouter()
+    let router = try platform.makeRouter(
+        rateLimits: RateLimitRules(routes: [
+            "GET /api/activity-logs/export.csv": .export,
+            "POST /api/activity/events": .ingestion,
+        ])
+    )
     ActivityLogController(store: store, database: platform.database, events: events).addRoutes(to: router)
     IngestionController(keys: settings.ingestKeys, outbox: outbox, database: platform.database).addRoutes(to: router)
 

@@ -16,7 +16,7 @@ package func buildApplication(
     logger: Logger
 ) async throws -> some ApplicationProtocol {
     let platform = await ServicePlatform(configuration: configuration, logger: logger)
-    let router = platform.makeRouter()
+    let router = try platform.makeRouter()
     return try platform.makeApplication(
         router: router,
         schema: FeedbackMigrations.schema,

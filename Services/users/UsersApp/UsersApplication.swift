@@ -33,7 +33,9 @@ package func buildApplication(
     let hasher = try await PasswordHasher.make(cost: settings.bcryptCost)
     let database = platform.database
 
-    let router = platform.makeRouter()
+    let router = try platform.makeRouter(
+        rateLimits: RateLimitRules(routes: ["POST /api/auth/login": .login, "POST /api/auth/register": .login])
+    )
     AuthController(
         database: database,
         accounts: accounts,

@@ -17,6 +17,10 @@ package struct ServiceConfiguration: Sendable {
     package var redis: RedisSettings
     package var auth: AuthSettings
     package var events: EventsSettings
+    /// `RATE_LIMIT_SHADOW` (default false): count and report limits, never reject.
+    package var rateLimitShadow: Bool
+    /// `CACHE_L1_CAPACITY` (default 10,000): entries each in-process cache keeps.
+    package var cacheCapacity: Int
     package var logging: LogSettings
     /// Where these settings came from, for the service's own settings.
     package let settings: Settings
@@ -42,6 +46,8 @@ package struct ServiceConfiguration: Sendable {
         self.redis = try RedisSettings(settings: settings)
         self.auth = try AuthSettings(settings: settings, environment: environment)
         self.events = try EventsSettings(settings: settings)
+        self.rateLimitShadow = try settings.bool("RATE_LIMIT_SHADOW", default: false)
+        self.cacheCapacity = try settings.int("CACHE_L1_CAPACITY", default: 10_000, in: 1...10_000_000)
         self.logging = try LogSettings(settings: settings)
     }
 }

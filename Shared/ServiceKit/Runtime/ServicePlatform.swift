@@ -13,6 +13,7 @@ package struct ServicePlatform: Sendable {
     package let verifier: AccessTokenVerifier
     package let metrics: ServiceMetrics
     package let readiness: ReadinessProbe
+    package let rateLimiter: RateLimiter
 
     package init(configuration: ServiceConfiguration, logger: Logger, extraReadinessChecks: [ReadinessCheck] = []) async
     {
@@ -23,7 +24,14 @@ package struct ServicePlatform: Sendable {
         self.database = database
         self.redis = redis
         self.verifier = await AccessTokenVerifier(settings: configuration.auth)
-        self.metrics = ServiceMetrics()
+        let metrics = ServiceMetrics()
+        self.metrics = metrics
+        self.rateLimiter = RateLimiter(
+            redis: redis,
+            shadow: configuration.rateLimitShadow,
+            metrics: metrics,
+            logger: logger
+        )
         self.readiness = ReadinessProbe(
             service: configuration.serviceName,
             checks: [
@@ -37,24 +45,43 @@ package struct ServicePlatform: Sendable {
     }
 
     /// A router with the operational routes (health, metrics) and the platform middleware (problem rendering,
-    /// token verification) in place; the service adds its routes after this.
+    /// token verification, rate limits by `rateLimits`, each overridable by `RATE_LIMIT_<POLICY>`) in place;
+    /// the service adds its routes after this.
     package func makeRouter<Context: ServiceContext>(
-        context: Context.Type = ServiceRequestContext.self
-    ) -> Router<Context> {
+        context: Context.Type = ServiceRequestContext.self,
+        rateLimits: RateLimitRules = RateLimitRules()
+    ) throws -> Router<Context> {
         let router = Router(context: Context.self, options: .autoGenerateHeadEndpoints)
         HealthRoutes.register(on: router, readiness: readiness, metrics: metrics)
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: AuthenticationMiddleware(verifier: verifier))
+        router.add(
+            middleware: RateLimitMiddleware(
+                limiter: rateLimiter,
+                rules: try rateLimits.configured(by: configuration.settings)
+            )
+        )
         return router
     }
 
-    /// The runnable application: `router` behind the ``ServiceResponder``, the platform's clients and the
-    /// service's own background `services` in one service group (started in order, stopped in reverse), and
-    /// the service's migrations applied before the server accepts a connection.
+    /// A two-tier cache named `name` (its keys in Redis start with `cache:<name>:`). Pass it to
+    /// `makeApplication(caches:)` so that every replica applies its invalidations.
+    package func makeCache<Value: Codable & Sendable>(
+        _ name: String,
+        of type: Value.Type = Value.self
+    ) -> TwoTierCache<Value> {
+        TwoTierCache(name: name, capacity: configuration.cacheCapacity, redis: redis, metrics: metrics, logger: logger)
+    }
+
+    /// The runnable application: `router` behind the ``ServiceResponder``, the platform's clients, the
+    /// invalidation subscriber of `caches` and the service's own background `services` in one service group
+    /// (started in order, stopped in reverse), and the service's migrations applied before the server accepts
+    /// a connection.
     package func makeApplication<Context: ServiceContext>(
         router: Router<Context>,
         schema: String,
         migrations: [Migration],
+        caches: [any InvalidatableCache] = [],
         services: [any Service] = [],
         beforeServerStarts: [@Sendable () async throws -> Void] = []
     ) throws -> some ApplicationProtocol {
@@ -69,7 +96,9 @@ package struct ServicePlatform: Sendable {
             responder: responder,
             server: .http1(configuration: .init(idleTimeout: .milliseconds(http.idleTimeout.milliseconds))),
             configuration: .init(address: .hostname(http.host, port: http.port), serverName: configuration.serviceName),
-            services: [database.client, redis] + services,
+            services: [database.client, redis]
+                + (caches.isEmpty ? [] : [CacheInvalidationSubscriber(redis: redis, caches: caches, logger: logger)])
+                + services,
             logger: logger
         )
         let runner = try MigrationRunner(schema: schema, migrations: migrations)

@@ -1,0 +1,168 @@
+import Contracts
+import Foundation
+import Logging
+import NIOCore
+import NIOFoundationEssentialsCompat
+import Prometheus
+
+/// Something whose in-process entries a `cache.invalidate` message can drop.
+package protocol InvalidatableCache: Sendable {
+    /// The cache's name, as invalidation messages address it.
+    var name: String { get }
+    /// Applies an invalidation to this replica's first tier.
+    func apply(_ invalidation: CacheInvalidation) async
+    /// Drops this replica's whole first tier (after missed messages).
+    func clearLocal() async
+}
+
+/// A message on `cache.invalidate`: which entries of which cache every replica must drop.
+package struct CacheInvalidation: Codable, Sendable, Equatable {
+    package var cache: String
+    /// Tags whose every entry is dropped (an organization, a data set).
+    package var tags: [String]
+
+    package init(cache: String, tags: [String]) {
+        self.cache = cache
+        self.tags = tags
+    }
+
+    /// The pub/sub channel the messages travel on.
+    package static let channel = "cache.invalidate"
+}
+
+/// A cache in two tiers in front of a slow load: L1 an in-process LRU with TTL (one per replica), L2 Redis
+/// with TTL (shared). A miss in both loads once, however many callers miss at once (single flight).
+///
+/// Entries carry a tag (an organization, a data set); ``invalidate(tags:)`` drops a tag's entries in Redis
+/// and, through `cache.invalidate`, in every replica's L1; a load under way when its tag is invalidated is
+/// not kept. Redis trouble never fails a read: L2 is then skipped and the value loaded.
+package final class TwoTierCache<Value: Codable & Sendable>: InvalidatableCache {
+    package let name: String
+    private let memory: MemoryCache<Value>
+    private let redis: RedisClient
+    private let logger: Logger
+    private let registry: PrometheusCollectorRegistry
+
+    package init(name: String, capacity: Int, redis: RedisClient, metrics: ServiceMetrics, logger: Logger) {
+        self.name = name
+        self.memory = MemoryCache(capacity: capacity)
+        self.redis = redis
+        self.logger = logger
+        self.registry = metrics.registry
+    }
+
+    /// The value for `key` under `tag`, from L1, else L2, else `load` (stored in both for `ttl`).
+    package func value(
+        for key: String,
+        tag: String,
+        ttl: Duration,
+        load: @Sendable () async throws -> Value
+    ) async throws -> Value {
+        let localKey = "\(tag)|\(key)"
+        switch try await memory.claim(localKey, tag: tag) {
+        case .hit(let value):
+            count(.l1, hit: true)
+            return value
+        case .loadedByAnother(let value):
+            count(.l1, hit: true)
+            return value
+        case .load(let generation):
+            count(.l1, hit: false)
+            do {
+                let value: Value
+                let shared = await sharedKey(key, tag: tag)
+                if let shared, let stored = await sharedValue(shared) {
+                    count(.l2, hit: true)
+                    value = stored
+                } else {
+                    count(.l2, hit: false)
+                    value = try await load()
+                    if let shared { await share(value, at: shared, ttl: ttl) }
+                }
+                await memory.store(localKey, value, ttl: ttl, tag: tag, generation: generation)
+                await memory.finish(localKey, with: .success(value))
+                return value
+            } catch {
+                await memory.finish(localKey, with: .failure(error))
+                throw error
+            }
+        }
+    }
+
+    /// Drops every entry of `tags` everywhere: Redis moves the tag to a new generation (older entries are
+    /// no longer read and expire), and `cache.invalidate` tells every replica to drop its L1 entries.
+    package func invalidate(tags: [String]) async {
+        guard !tags.isEmpty else { return }
+        await apply(CacheInvalidation(cache: name, tags: tags))
+        do {
+            _ = try await redis.pipeline(tags.map { RedisCommand("INCR", [.string(generationKey($0))]) })
+            let message = try ContractJSON.makeEncoder().encode(CacheInvalidation(cache: name, tags: tags))
+            try await redis.publish(.bytes(ByteBuffer(data: message)), to: CacheInvalidation.channel)
+        } catch {
+            // L2 entries then live out their TTL, and other replicas' L1 too: stale for at most one TTL.
+            logger.warning(
+                "cache invalidation could not reach Redis",
+                metadata: ["cache": "\(name)", "error": "\(error)"]
+            )
+        }
+    }
+
+    package func apply(_ invalidation: CacheInvalidation) async {
+        guard invalidation.cache == name else { return }
+        for tag in invalidation.tags { await memory.invalidate(tag: tag) }
+    }
+
+    package func clearLocal() async {
+        await memory.removeAll()
+    }
+
+    // MARK: - Redis tier
+
+    /// A tag's keys share a hash slot (`{…}`), so they stay together in a cluster.
+    private func generationKey(_ tag: String) -> String { "cache:\(name):{\(tag)}:generation" }
+
+    /// The Redis key of `key` in its tag's current generation, or nil when Redis cannot be reached.
+    private func sharedKey(_ key: String, tag: String) async -> String? {
+        do {
+            let generation = try await redis.getString(generationKey(tag)) ?? "0"
+            return "cache:\(name):{\(tag)}:\(generation):\(key)"
+        } catch {
+            logger.debug("cache L2 skipped", metadata: ["cache": "\(name)", "error": "\(error)"])
+            return nil
+        }
+    }
+
+    private func sharedValue(_ key: String) async -> Value? {
+        do {
+            guard let bytes = try await redis.get(key) else { return nil }
+            return try ContractJSON.makeDecoder().decode(Value.self, from: Data(buffer: bytes))
+        } catch {
+            logger.debug("cache L2 read skipped", metadata: ["cache": "\(name)", "error": "\(error)"])
+            return nil
+        }
+    }
+
+    private func share(_ value: Value, at key: String, ttl: Duration) async {
+        do {
+            let data = try ContractJSON.makeEncoder().encode(value)
+            try await redis.set(key, to: .bytes(ByteBuffer(data: data)), expiresIn: ttl)
+        } catch {
+            logger.debug("cache L2 write skipped", metadata: ["cache": "\(name)", "error": "\(error)"])
+        }
+    }
+
+    // MARK: - Metrics
+
+    private enum Tier: String { case l1, l2 }
+
+    private func count(_ tier: Tier, hit: Bool) {
+        registry.makeCounter(
+            descriptor: .init(
+                metricName: "cache_requests",
+                unitName: "total",
+                helpText: "Cache lookups by cache, tier and result."
+            ),
+            labels: [("cache", name), ("tier", tier.rawValue), ("result", hit ? "hit" : "miss")]
+        ).increment()
+    }
+}

@@ -1,0 +1,89 @@
+/// A limit on how often one caller may do something: `limit` requests per `period`, all of them available
+/// at once (the burst equals the limit), refilled evenly over the period.
+package struct RateLimitPolicy: Sendable, Equatable {
+    /// Who counts as one caller.
+    package enum Key: Sendable, Equatable {
+        /// The signed-in user (the client IP when anonymous).
+        case user
+        /// The client IP, even when signed in (login, registration).
+        case ip
+    }
+
+    /// The policy's name in headers, metrics and configuration (`default`, `login`, `export`).
+    package var name: String
+    package var limit: Int
+    package var period: Duration
+    package var key: Key
+
+    package init(name: String, limit: Int, period: Duration, key: Key = .user) {
+        self.name = name
+        self.limit = limit
+        self.period = period
+        self.key = key
+    }
+
+    /// The time one request "costs": the period divided by the limit.
+    var emissionInterval: Duration { period / limit }
+
+    /// The `RateLimit-Policy` field value (draft-ietf-httpapi-ratelimit-headers): `"name";q=50;w=60`.
+    var headerValue: String {
+        "\"\(name)\";q=\(limit);w=\(max(1, period.components.seconds))"
+    }
+}
+
+extension RateLimitPolicy {
+    /// Ordinary routes: 50 requests a minute per user (SPEC.md).
+    package static let standard = RateLimitPolicy(name: "default", limit: 50, period: .seconds(60))
+    /// Login and registration: 10 a minute per IP.
+    package static let login = RateLimitPolicy(name: "login", limit: 10, period: .seconds(60), key: .ip)
+    /// Feedback submission: 5 a minute per user.
+    package static let feedback = RateLimitPolicy(name: "feedback", limit: 5, period: .seconds(60))
+    /// Loading exchange rates on demand: 2 a minute per user.
+    package static let ratesReload = RateLimitPolicy(name: "rates_reload", limit: 2, period: .seconds(60))
+    /// CSV export: 6 a minute per user.
+    package static let export = RateLimitPolicy(name: "export", limit: 6, period: .seconds(60))
+    /// Ingestion by outside systems: generous, per calling address (they authenticate with a key, not a user).
+    package static let ingestion = RateLimitPolicy(name: "ingestion", limit: 6000, period: .seconds(60), key: .ip)
+}
+
+/// Which policy guards which route, declared in one place per service. Routes not listed use the default.
+package struct RateLimitRules: Sendable {
+    package var `default`: RateLimitPolicy
+    package var routes: [String: RateLimitPolicy]
+
+    /// `routes` maps `"METHOD /route/pattern"` (as registered, e.g. `"POST /api/auth/login"`) to a policy.
+    package init(default: RateLimitPolicy = .standard, routes: [String: RateLimitPolicy] = [:]) {
+        self.default = `default`
+        self.routes = routes
+    }
+
+    /// The policy for a request to the route registered as `path` with `method`.
+    package func policy(method: String, path: String?) -> RateLimitPolicy {
+        guard let path else { return self.default }
+        return routes["\(method) \(path)"] ?? self.default
+    }
+
+    /// The same rules with limits replaced by configuration: `RATE_LIMIT_<NAME>` = `limit/period`
+    /// (`50/1m`, `10/60s`).
+    package func configured(by settings: Settings) throws -> RateLimitRules {
+        var rules = self
+        rules.default = try Self.override(self.default, settings)
+        for (route, policy) in routes { rules.routes[route] = try Self.override(policy, settings) }
+        return rules
+    }
+
+    private static func override(_ policy: RateLimitPolicy, _ settings: Settings) throws -> RateLimitPolicy {
+        let variable = "RATE_LIMIT_\(policy.name.uppercased())"
+        guard let (name, text) = settings.raw(variable) else { return policy }
+        let parts = text.split(separator: "/", maxSplits: 1).map(String.init)
+        guard parts.count == 2, let limit = Int(parts[0]), limit > 0, limit <= 1_000_000,
+            let period = Settings.parseDuration(parts[1]), period >= .seconds(1)
+        else {
+            throw ConfigurationError(variable: name, value: text, expected: "limit/period such as 50/1m or 10/60s")
+        }
+        var configured = policy
+        configured.limit = limit
+        configured.period = period
+        return configured
+    }
+}
