@@ -104,3 +104,46 @@ struct EventEnvelopeSchemaTests {
         #expect(EventID.timestamp(of: earlier) == Date(timeIntervalSince1970: 1_700_000_000))
     }
 }
+
+@Suite("Contracts: quoting core payloads and their JSON Schemas")
+struct QuotingPayloadSchemaTests {
+    static func properties(_ file: String) throws -> Set<String> {
+        let url = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("Shared/Contracts/Schemas/\(file)")
+        let schema = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        return Set(try #require(schema["properties"] as? [String: Any]).keys)
+    }
+
+    static func written(_ value: some Encodable) throws -> Set<String> {
+        let object =
+            try JSONSerialization.jsonObject(with: try ContractJSON.makeEncoder().encode(value)) as? [String: Any]
+        return Set(try #require(object).keys)
+    }
+
+    @Test("the customer schema names exactly the Swift payload's fields")
+    func customer() throws {
+        let payload = CustomerEventPayload(id: "c", name: "n", inn: "7707083893", createdAt: Date(), version: 1)
+        #expect(try Self.properties("customer-event.schema.json") == Self.written(payload))
+    }
+
+    @Test("the quote schema names exactly the Swift payload's fields, and its statuses")
+    func quote() throws {
+        let payload = QuoteEventPayload(
+            id: "q",
+            number: "1",
+            customerID: "c",
+            managerID: "m",
+            status: .accepted,
+            totalAmount: "1.00",
+            currency: "RUB",
+            quoteDate: "2026-04-25",
+            acceptedAt: Date(),
+            version: 1
+        )
+        #expect(try Self.properties("quote-event.schema.json") == Self.written(payload))
+        let document = #"{"id":"q1","status":"accepted","total_amount":"125000.50","currency":"USD","version":3}"#
+        let decoded = try ContractJSON.makeDecoder().decode(QuoteEventPayload.self, from: Data(document.utf8))
+        #expect(decoded.status == .accepted)
+        #expect(decoded.totalAmount == "125000.50")
+    }
+}

@@ -13,11 +13,28 @@ final class PrivateRedisServer: Sendable {
     private let process = Mutex<Process?>(nil)
 
     init() throws {
-        port = Int.random(in: 40_000..<50_000)
+        port = Self.freePort()
         directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             TestInfrastructure.uniqueName("redis")
         )
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    /// A port nothing listens on now: the kernel's pick for a socket bound to port 0.
+    static func freePort() -> Int {
+        let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(descriptor) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
+                bind(descriptor, socketAddress, length) == 0 && getsockname(descriptor, socketAddress, &length) == 0
+            }
+        }
+        return bound ? Int(UInt16(bigEndian: address.sin_port)) : Int.random(in: 20_000..<30_000)
     }
 
     var settings: RedisSettings {
@@ -34,7 +51,7 @@ final class PrivateRedisServer: Sendable {
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         self.process.withLock { $0 = process }
-        for _ in 0..<100 {
+        for _ in 0..<300 {
             if (try? await probe()) == true { return }
             try await Task.sleep(for: .milliseconds(50))
         }

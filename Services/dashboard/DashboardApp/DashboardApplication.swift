@@ -1,3 +1,4 @@
+import Contracts
 import Hummingbird
 import Logging
 import ServiceKit
@@ -8,18 +9,50 @@ package enum DashboardService {
     package static let name = "dashboard"
     /// The HTTP port used when `DASHBOARD_HTTP_PORT` / `HTTP_PORT` are unset.
     package static let defaultPort = 8085
+    /// The consumer group the service reads the event stream with.
+    package static let consumerGroup = "dashboard"
 }
 
-/// Wires the dashboard service: platform clients, routes and migrations. Starts nothing by itself.
+/// Wires the dashboard service: the event consumer that maintains its projection, the cached statistics
+/// routes and migrations. Starts nothing by itself.
 package func buildApplication(
     configuration: ServiceConfiguration,
     logger: Logger
 ) async throws -> some ApplicationProtocol {
+    let settings = try DashboardSettings(settings: configuration.settings)
     let platform = await ServicePlatform(configuration: configuration, logger: logger)
+    let cache = DashboardCache(
+        stats: platform.makeCache("dashboard.stats", of: DashboardStats.self),
+        trends: platform.makeCache("dashboard.trends", of: RevenueTrends.self),
+        ttl: settings.cacheTTL
+    )
     let router = try platform.makeRouter()
+    DashboardController(store: StatisticsStore(database: platform.database, logger: logger), cache: cache).addRoutes(
+        to: router
+    )
+
+    let consumer = StreamConsumer(
+        redis: platform.redis,
+        handler: DashboardEventHandler(
+            database: platform.database,
+            projection: ProjectionStore(logger: logger),
+            cache: cache
+        ),
+        settings: StreamConsumerSettings(
+            group: DashboardService.consumerGroup,
+            consumer: configuration.instanceID,
+            batchSize: settings.batchSize,
+            maxBatchDelay: settings.flushInterval
+        ),
+        events: configuration.events,
+        metrics: platform.metrics,
+        logger: logger
+    )
     return try platform.makeApplication(
         router: router,
         schema: DashboardMigrations.schema,
-        migrations: DashboardMigrations.all
+        migrations: DashboardMigrations.all,
+        caches: [cache.stats, cache.trends],
+        services: [consumer]
     )
 }

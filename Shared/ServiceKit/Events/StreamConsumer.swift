@@ -12,11 +12,14 @@ import Synchronization
 /// handler asks for it: a handler that passes it on to the database as JSON never pays for decoding.
 package struct ConsumedEvent: Sendable, Equatable {
     package var entryID: String
+    /// The event's type as the relay wrote it beside the envelope (nil for entries added otherwise).
+    package var type: String?
     /// The envelope as published, JSON.
     package var body: ByteBuffer
 
-    package init(entryID: String, body: ByteBuffer) {
+    package init(entryID: String, type: String? = nil, body: ByteBuffer) {
         self.entryID = entryID
+        self.type = type
         self.body = body
     }
 
@@ -31,6 +34,10 @@ package struct ConsumedEvent: Sendable, Equatable {
     /// The envelope's JSON as text, for handlers that hand it to Postgres.
     package var json: String { String(buffer: body) }
 }
+
+/// An event a handler can never apply (it breaks the handler's rules, not its luck): the consumer moves it
+/// to the dead letters at once instead of retrying it.
+package protocol UnusableEventError: Error {}
 
 /// What a consuming service does with events.
 package protocol EventHandler: Sendable {
@@ -242,7 +249,8 @@ package final class StreamConsumer<Handler: EventHandler>: Service {
                 continue
             }
             if state.buffer.isEmpty { state.bufferStarted = .now }
-            state.buffer.append(ConsumedEvent(entryID: entry.id, body: body))
+            let type = entry[field: "type"].map { String(buffer: $0) }.flatMap { $0.isEmpty ? nil : $0 }
+            state.buffer.append(ConsumedEvent(entryID: entry.id, type: type, body: body))
         }
     }
 
@@ -273,6 +281,13 @@ package final class StreamConsumer<Handler: EventHandler>: Service {
                     applied.append(event.entryID)
                 } catch  where Self.isTransient(error) {
                     throw error
+                } catch let error as any UnusableEventError {
+                    try await deadLetter(
+                        event.entryID,
+                        fields: [StreamField("envelope", event.body)],
+                        reason: String(describing: error),
+                        deliveries: 1
+                    )
                 } catch {
                     state.lastErrors[event.entryID] = String(describing: error)
                     logger.error(

@@ -1,0 +1,56 @@
+import Contracts
+import Foundation
+import Hummingbird
+import ServiceKit
+
+/// The dashboard's cached figures: per organization, for `DASHBOARD_CACHE_TTL`, dropped everywhere as soon
+/// as an applied event changes that organization's numbers.
+struct DashboardCache: Sendable {
+    let stats: TwoTierCache<DashboardStats>
+    let trends: TwoTierCache<RevenueTrends>
+    let ttl: Duration
+
+    func invalidate(organizations: Set<UUID>) async {
+        let tags = organizations.map { $0.uuidString.lowercased() }
+        await stats.invalidate(tags: tags)
+        await trends.invalidate(tags: tags)
+    }
+}
+
+/// `GET /api/dashboard/stats` and `GET /api/dashboard/revenue-trends?months=N` for the caller's organization.
+struct DashboardController: Sendable {
+    let store: StatisticsStore
+    let cache: DashboardCache
+
+    func addRoutes(to router: Router<ServiceRequestContext>) {
+        let group = router.group("api/dashboard").add(middleware: RequireRoleMiddleware())
+        group.get("stats", use: stats)
+        group.get("revenue-trends", use: trends)
+    }
+
+    @Sendable func stats(_ request: Request, context: ServiceRequestContext) async throws -> DashboardStats {
+        let organization = try context.requireIdentity().organizationID
+        let store = self.store
+        return try await cache.stats.value(for: "stats", tag: organization.uuidString.lowercased(), ttl: cache.ttl) {
+            try await store.stats(organization: organization)
+        }
+    }
+
+    @Sendable func trends(_ request: Request, context: ServiceRequestContext) async throws -> RevenueTrends {
+        let organization = try context.requireIdentity().organizationID
+        var query = QueryParameters(request)
+        let months = query.int("months", in: 1...36) ?? 12
+        try query.validate()
+        let store = self.store
+        return try await cache.trends.value(
+            for: "trends:\(months)",
+            tag: organization.uuidString.lowercased(),
+            ttl: cache.ttl
+        ) {
+            try await store.trends(organization: organization, months: months)
+        }
+    }
+}
+
+extension DashboardStats: ResponseEncodable {}
+extension RevenueTrends: ResponseEncodable {}
