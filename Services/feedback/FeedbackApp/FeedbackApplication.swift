@@ -1,3 +1,4 @@
+import Contracts
 import Hummingbird
 import Logging
 import ServiceKit
@@ -10,16 +11,38 @@ package enum FeedbackService {
     package static let defaultPort = 8084
 }
 
-/// Wires the feedback service: platform clients, routes and migrations. Starts nothing by itself.
+/// Wires the feedback service: platform clients, the outbox relay for its events, routes and migrations.
+/// Starts nothing by itself.
 package func buildApplication(
     configuration: ServiceConfiguration,
     logger: Logger
 ) async throws -> some ApplicationProtocol {
     let platform = await ServicePlatform(configuration: configuration, logger: logger)
-    let router = try platform.makeRouter()
+    let outbox = Outbox(schema: FeedbackMigrations.schema)
+    let events = EventRecorder(
+        source: EventSource(service: FeedbackService.name, instance: configuration.instanceID),
+        outbox: outbox,
+        logger: logger
+    )
+    let store = FeedbackStore(logger: logger)
+    let database = platform.database
+
+    // Submitting has SPEC.md's stricter limit (5 a minute per user); reading uses the default.
+    let router = try platform.makeRouter(rateLimits: RateLimitRules(routes: ["POST /api/feedback": .feedback]))
+    FeedbackController(database: database, store: store, events: events).addRoutes(to: router)
+    FeedbackReviewController(database: database, store: store, events: events).addRoutes(to: router)
+
+    let relay = OutboxRelay(
+        outbox: outbox,
+        database: database,
+        redis: platform.redis,
+        settings: configuration.events,
+        logger: logger
+    )
     return try platform.makeApplication(
         router: router,
         schema: FeedbackMigrations.schema,
-        migrations: FeedbackMigrations.all
+        migrations: FeedbackMigrations.all,
+        services: [relay]
     )
 }
