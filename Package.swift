@@ -17,6 +17,9 @@ let services: [(folder: String, module: String, extra: [Target.Dependency])] = [
     ("dashboard", "Dashboard", []),
 ]
 
+/// Folders inside a service's test target that hold data files the tests read by path, not sources.
+let testDataFolders: [String: [String]] = ["rates": ["Fixtures"]]
+
 let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
 let hummingbirdTesting = Target.Dependency.product(name: "HummingbirdTesting", package: "hummingbird")
 
@@ -157,6 +160,7 @@ for service in services {
                 .product(name: "NIOFoundationEssentialsCompat", package: "swift-nio"),
             ],
             path: "Tests/\(app)Tests",
+            exclude: testDataFolders[service.folder] ?? [],
             swiftSettings: swiftSettings
         ),
     ]

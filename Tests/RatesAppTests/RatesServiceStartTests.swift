@@ -13,19 +13,31 @@ import Testing
 struct RatesServiceStartTests {
     @Test("starts with its migrations applied, reports ready and serves metrics")
     func startsReady() async throws {
-        try await IsolatedEnvironment.with { environment in
-            try await Self.startsReady(in: environment)
+        try await FakeCBR.withMarch2026 { cbr in
+            try await IsolatedEnvironment.with { environment in
+                try await Self.startsReady(in: environment, cbr: cbr)
+            }
         }
     }
 
-    static func startsReady(in environment: IsolatedEnvironment) async throws {
-        let configuration = try TestInfrastructure.configuration(service: RatesService.name, environment.overrides)
-        let app = try await buildApplication(configuration: configuration, logger: TestInfrastructure.logger("rates"))
+    static func startsReady(in environment: IsolatedEnvironment, cbr: FakeCBR) async throws {
+        let configuration = try TestInfrastructure.configuration(
+            service: RatesService.name,
+            RatesHarness.overrides(cbr: cbr, environment: environment)
+        )
+        let app = try await buildApplication(
+            configuration: configuration,
+            logger: TestInfrastructure.logger("rates"),
+            clock: TestClock(CBRFixtures.moscow(3, 17, 12))
+        )
         try await app.test(.router) { client in
-            try await client.execute(uri: "/health/ready", method: .get) { response in
-                #expect(response.status == .ok)
-                let readiness = try response.decode(Readiness.self)
-                #expect(readiness.service == "rates")
+            try await eventually("the rates service reports ready") {
+                try await client.execute(uri: "/health/ready", method: .get) { response in
+                    guard response.status == .ok else { return false }
+                    let readiness = try response.decode(Readiness.self)
+                    #expect(readiness.service == "rates")
+                    return true
+                }
             }
             try await client.execute(uri: "/metrics", method: .get) { response in
                 #expect(response.status == .ok)

@@ -87,10 +87,13 @@ struct RedisClientTests {
     func setOptions() async throws {
         try await TestInfrastructure.withRedis { redis in
             let key = TestInfrastructure.uniqueName("lease")
-            #expect(try await redis.set(key, to: "a", expiresIn: .seconds(1), onlyIfAbsent: true))
-            #expect(try await !redis.set(key, to: "b", expiresIn: .seconds(1), onlyIfAbsent: true))
+            #expect(try await redis.set(key, to: "a", expiresIn: .seconds(10), onlyIfAbsent: true))
+            #expect(try await !redis.set(key, to: "b", expiresIn: .seconds(10), onlyIfAbsent: true))
             #expect(try await redis.getString(key) == "a")
-            try await Task.sleep(for: .milliseconds(1200))
+            let ttl = try await redis.integer(RedisCommand("PTTL", [.string(key)]))
+            #expect((1...10_000).contains(ttl))
+            try await redis.set(key, to: "c", expiresIn: .milliseconds(100))
+            try await Task.sleep(for: .milliseconds(300))
             #expect(try await redis.getString(key) == nil)
         }
     }

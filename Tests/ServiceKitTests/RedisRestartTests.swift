@@ -38,7 +38,7 @@ final class PrivateRedisServer: Sendable {
     }
 
     var settings: RedisSettings {
-        RedisSettings(port: port, connections: 2, connectTimeout: .milliseconds(500), commandTimeout: .seconds(1))
+        RedisSettings(port: port, connections: 2, connectTimeout: .seconds(2), commandTimeout: .seconds(2))
     }
 
     func start() async throws {

@@ -1,6 +1,8 @@
+import Contracts
 import Hummingbird
 import Logging
 import ServiceKit
+import ServiceLifecycle
 
 /// The rates service: Bank of Russia exchange rates.
 package enum RatesService {
@@ -10,12 +12,93 @@ package enum RatesService {
     package static let defaultPort = 8082
 }
 
-/// Wires the rates service: platform clients, routes and migrations. Starts nothing by itself.
+/// Wires the rates service: the CBR client, the loader and its scheduler (a lease-holding `Service` that
+/// backfills before readiness passes), the outbox relay for `rates.published`, the routes and migrations.
+/// `clock` is the wall clock except in tests. Starts nothing by itself.
 package func buildApplication(
     configuration: ServiceConfiguration,
-    logger: Logger
+    logger: Logger,
+    clock: any RatesClock = SystemRatesClock()
 ) async throws -> some ApplicationProtocol {
-    let platform = await ServicePlatform(configuration: configuration, logger: logger)
-    let router = try platform.makeRouter()
-    return try platform.makeApplication(router: router, schema: RatesMigrations.schema, migrations: RatesMigrations.all)
+    let settings = try RatesSettings(settings: configuration.settings)
+    let gate = InitialLoadGate()
+    let platform = await ServicePlatform(
+        configuration: configuration,
+        logger: logger,
+        extraReadinessChecks: [gate.readinessCheck]
+    )
+    let outbox = Outbox(schema: RatesMigrations.schema)
+    let events = EventRecorder(
+        source: EventSource(service: RatesService.name, instance: configuration.instanceID),
+        outbox: outbox,
+        logger: logger
+    )
+    let calendar = RatesCalendar(publicationMinute: settings.publicationMinute)
+    let store = RatesStore(database: platform.database, logger: logger)
+    let loader = RatesLoader(
+        client: CBRClient(settings: settings, logger: logger),
+        store: store,
+        database: platform.database,
+        redis: platform.redis,
+        events: events,
+        calendar: calendar,
+        clock: clock,
+        updatesChannel: settings.updatesChannel,
+        logger: logger
+    )
+    let query = RatesQuery(
+        store: store,
+        calendar: calendar,
+        clock: clock,
+        staleAfter: settings.staleAfter,
+        cardCurrencies: settings.cardCurrencies
+    )
+
+    let router = try platform.makeRouter(
+        rateLimits: RateLimitRules(routes: ["POST /api/exchange-rates/load": .ratesReload])
+    )
+    RatesController(
+        query: query,
+        loader: loader,
+        database: platform.database,
+        events: events,
+        calendar: calendar,
+        clock: clock,
+        settings: settings
+    ).addRoutes(to: router)
+
+    // The scheduler touches the tables only once the migrations (a step before the server starts) are applied.
+    let (migrated, markMigrated) = AsyncStream.makeStream(of: Void.self)
+    let scheduler = RatesScheduler(
+        loader: loader,
+        store: store,
+        lease: RedisLease(
+            redis: platform.redis,
+            name: settings.leaseName,
+            owner: configuration.instanceID,
+            ttl: settings.leaseTTL
+        ),
+        calendar: calendar,
+        clock: clock,
+        settings: settings,
+        gate: gate,
+        schemaReady: {
+            for await _ in migrated.cancelOnGracefulShutdown() {}
+        },
+        logger: logger
+    )
+    let relay = OutboxRelay(
+        outbox: outbox,
+        database: platform.database,
+        redis: platform.redis,
+        settings: configuration.events,
+        logger: logger
+    )
+    return try platform.makeApplication(
+        router: router,
+        schema: RatesMigrations.schema,
+        migrations: RatesMigrations.all,
+        services: [relay, scheduler],
+        beforeServerStarts: [{ markMigrated.finish() }]
+    )
 }

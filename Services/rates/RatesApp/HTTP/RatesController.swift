@@ -1,0 +1,182 @@
+import Contracts
+import Foundation
+import Hummingbird
+import Logging
+import ServiceKit
+
+/// `GET /api/exchange-rates[/latest|/{date}|/history|/currencies|/convert|/status]` for any signed-in user and
+/// `POST /api/exchange-rates/load` for admins. Reads go through ``RatesQuery``; every bad parameter is a 422
+/// listing each field.
+struct RatesController: Sendable {
+    let query: RatesQuery
+    let loader: RatesLoader
+    let database: Database
+    let events: EventRecorder
+    let calendar: RatesCalendar
+    let clock: any RatesClock
+    let settings: RatesSettings
+    /// The earliest day CBR has daily sets for.
+    static let firstCBRDay = CalendarDay(year: 1992, month: 7, day: 1)
+
+    /// Registers the routes: reads for any signed-in user, the load for admins.
+    func addRoutes(to router: Router<ServiceRequestContext>) {
+        let reads = router.group("api/exchange-rates").add(middleware: RequireRoleMiddleware())
+        reads.get(use: card)
+        reads.get("latest", use: latest)
+        reads.get("history", use: history)
+        reads.get("currencies", use: currencies)
+        reads.get("convert", use: convert)
+        reads.get("status", use: status)
+        reads.get("{date}", use: onDate)
+        router.group("api/exchange-rates").add(middleware: RequireRoleMiddleware(.admin)).post("load", use: load)
+    }
+
+    // MARK: - Reads
+
+    /// `GET /api/exchange-rates`: the dashboard card.
+    @Sendable func card(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+        try RatesResponse.make(try await query.card(), request: request, now: clock.now())
+    }
+
+    /// `GET /api/exchange-rates/latest?symbols=&base=`: the rates effective today (Moscow).
+    @Sendable func latest(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+        var parameters = QueryParameters(request)
+        let symbols = parameters.currencies("symbols")
+        let base = parameters.currency("base") ?? CurrencyCode.ruble
+        try parameters.validate()
+        let answer = try await query.rates(on: nil, symbols: symbols, base: base)
+        return try RatesResponse.make(answer, request: request, now: clock.now())
+    }
+
+    /// `GET /api/exchange-rates/{YYYY-MM-DD}?symbols=&base=`: the rates effective on that day.
+    @Sendable func onDate(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+        var parameters = QueryParameters(request)
+        let day = context.parameters.get("date").flatMap(RatesParameters.day)
+        if day == nil { parameters.reject("date", RatesParameters.dayMessage) }
+        let symbols = parameters.currencies("symbols")
+        let base = parameters.currency("base") ?? CurrencyCode.ruble
+        try parameters.validate()
+        let answer = try await query.rates(on: day, symbols: symbols, base: base)
+        return try RatesResponse.make(answer, request: request, now: clock.now())
+    }
+
+    /// `GET /api/exchange-rates/history?from=&to=&symbols=&base=`: one answer per day, at most
+    /// `RATES_HISTORY_MAX_DAYS` days.
+    @Sendable func history(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+        var parameters = QueryParameters(request)
+        let from = parameters.day("from")
+        let to = parameters.day("to")
+        if parameters.raw("from") == nil { parameters.require("from") }
+        if parameters.raw("to") == nil { parameters.require("to") }
+        let symbols = parameters.currencies("symbols")
+        let base = parameters.currency("base") ?? CurrencyCode.ruble
+        if let from, let to {
+            if from > to {
+                parameters.reject("from", "must not be after to")
+            } else if from.adding(days: settings.historyMaxDays) <= to {
+                parameters.reject(
+                    "to",
+                    "must be at most \(settings.historyMaxDays - 1) days after from (the range covers at most \(settings.historyMaxDays) days)"
+                )
+            }
+        }
+        try parameters.validate()
+        guard let from, let to else { throw APIError.badRequest("from and to are required") }
+        let answer = try await query.history(from: from, to: to, symbols: symbols, base: base)
+        return try RatesResponse.make(answer, request: request, now: clock.now())
+    }
+
+    /// `GET /api/exchange-rates/currencies`: RUB and every currency CBR has quoted.
+    @Sendable func currencies(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+        try RatesResponse.make(try await query.currencies(), request: request, now: clock.now())
+    }
+
+    /// `GET /api/exchange-rates/convert?from=&to=&amount=&date=`: an exact conversion (see ``RateMath``).
+    @Sendable func convert(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+        var parameters = QueryParameters(request)
+        let from = parameters.currency("from")
+        let to = parameters.currency("to")
+        let amount = parameters.amount("amount")
+        let day = parameters.day("date")
+        for name in ["from", "to", "amount"] where parameters.raw(name) == nil { parameters.require(name) }
+        try parameters.validate()
+        guard let from, let to, let amount else { throw APIError.badRequest("from, to and amount are required") }
+        let answer = try await query.convert(amount, from: from, to: to, on: day)
+        return try RatesResponse.make(answer, request: request, now: clock.now())
+    }
+
+    /// `GET /api/exchange-rates/status`: the health of the CBR source, never cached.
+    @Sendable func status(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+        try RatesResponse.uncached(try await query.status())
+    }
+
+    // MARK: - Admin
+
+    /// Loads `date` (or, without it, what the scheduler would load now) at once, and records who asked.
+    @Sendable func load(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+        _ = try context.requireRole(.admin)
+        let requested = try await requestedDay(request, context: context)
+        let now = clock.now()
+        let today = calendar.day(of: now)
+        let outcome: LoadOutcome
+        do {
+            if let requested {
+                outcome = try await loader.sync(target: requested, floor: requested)
+            } else {
+                outcome = try await loader.sync(
+                    target: calendar.target(at: now),
+                    floor: today.adding(days: -settings.backfillDays)
+                )
+            }
+        } catch let error as CBRError {
+            context.logger.warning("requested exchange-rate load failed", metadata: ["error": "\(error)"])
+            throw RatesError.sourceFailed(error.description)
+        }
+        let result = LoadRatesResult(
+            requestedDate: outcome.requested.description,
+            date: outcome.answered.description,
+            newSets: outcome.newSets.map(\.description)
+        )
+        let events = self.events
+        try await database.withTransaction { connection in
+            try await events.record(
+                "rates.loaded",
+                .other,
+                resource: EventResource(type: RatesPublished.resourceType, id: result.requestedDate),
+                payload: try JSONValue(encoding: result),
+                context: context,
+                on: connection
+            )
+        }
+        return try RatesResponse.uncached(result)
+    }
+
+    /// The optional `{"date": "YYYY-MM-DD"}` body: absent or empty means "now"; a day must be CBR's history
+    /// (from 1992-07-01) up to tomorrow, Moscow time.
+    private func requestedDay(_ request: Request, context: ServiceRequestContext) async throws -> CalendarDay? {
+        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        guard buffer.readableBytes > 0 else { return nil }
+        var body = try await JSONBody.read(
+            Request(head: request.head, body: .init(buffer: buffer)),
+            context: context,
+            allowed: ["date"]
+        )
+        var day: CalendarDay?
+        if let text = body.string("date", required: false, maxLength: 10) {
+            let tomorrow = calendar.day(of: clock.now()).adding(days: 1)
+            if let parsed = RatesParameters.day(text) {
+                if let first = Self.firstCBRDay, parsed < first {
+                    body.reject("date", "must be on or after \(first), the start of CBR's daily rates")
+                } else if parsed > tomorrow {
+                    body.reject("date", "must not be after \(tomorrow), tomorrow in Moscow")
+                } else {
+                    day = parsed
+                }
+            } else {
+                body.reject("date", RatesParameters.dayMessage)
+            }
+        }
+        try body.validate()
+        return day
+    }
+}
