@@ -54,7 +54,7 @@ struct DashboardHarness: Sendable {
             payload: try JSONValue(encoding: payload)
         )
         let body = try ContractJSON.makeEncoder().encode(envelope)
-        try await TestInfrastructure.withRedis { redis in
+        _ = try await TestInfrastructure.withRedis { redis in
             try await redis.streamAdd(
                 environment.stream,
                 fields: [

@@ -420,3 +420,27 @@ struct RatesAPITests {
         }
     }
 }
+
+@Suite("Rates answers in the two-tier cache")
+struct RatesCacheTests {
+    @Test("a repeated read is served from the cache, and a newly stored set drops it")
+    func cachedAndDropped() async throws {
+        try await RatesHarness.with(now: RatesAPITests.evening17) { harness in
+            let before = try await harness.get("/api/exchange-rates/2026-03-18?symbols=USD", as: RatesForDate.self)
+            #expect(before.date == "2026-03-17")
+            _ = try await harness.get("/api/exchange-rates/2026-03-18?symbols=USD", as: RatesForDate.self)
+            let metrics = try await harness.get("/metrics").text
+            #expect(metrics.contains(#"cache_requests_total{cache="rates.answers",tier="l1",result="hit"}"#))
+
+            await harness.cbr.state.publish(
+                try CBRFixtures.dailySet(on: CBRFixtures.day(3, 18), usd: ("82,0000", "82")),
+                on: CBRFixtures.day(3, 18)
+            )
+            let load = try await harness.load(#"{"date":"2026-03-18"}"#, token: harness.admin)
+            #expect(load.status == .ok)
+            let after = try await harness.get("/api/exchange-rates/2026-03-18?symbols=USD", as: RatesForDate.self)
+            #expect(after.date == "2026-03-18", "the stored set dropped the cached answer")
+            #expect(after.rates["USD"] == 82)
+        }
+    }
+}

@@ -72,7 +72,7 @@ struct EventPipelineTests {
         let outbox = Outbox(schema: "producer")
         for start in stride(from: 0, to: events.count, by: 50) {
             let slice = Array(events[start..<min(start + 50, events.count)])
-            try await database.withTransaction { connection in
+            _ = try await database.withTransaction { connection in
                 try await outbox.add(slice, on: connection, logger: TestInfrastructure.logger("outbox"))
             }
         }

@@ -88,7 +88,7 @@ package struct IsolatedEnvironment: Sendable {
                 return ()
             }
         }
-        try? await TestInfrastructure.withRedis { redis in
+        _ = try? await TestInfrastructure.withRedis { redis in
             try await redis.delete([stream, deadLetterStream])
         }
     }

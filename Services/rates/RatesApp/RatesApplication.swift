@@ -35,6 +35,7 @@ package func buildApplication(
     )
     let calendar = RatesCalendar(publicationMinute: settings.publicationMinute)
     let store = RatesStore(database: platform.database, logger: logger)
+    let answers = RatesAnswerCache(cache: platform.makeCache("rates.answers", of: CachedRatesAnswer.self))
     let loader = RatesLoader(
         client: CBRClient(settings: settings, logger: logger),
         store: store,
@@ -44,7 +45,8 @@ package func buildApplication(
         calendar: calendar,
         clock: clock,
         updatesChannel: settings.updatesChannel,
-        logger: logger
+        logger: logger,
+        changed: { await answers.invalidate() }
     )
     let query = RatesQuery(
         store: store,
@@ -64,7 +66,8 @@ package func buildApplication(
         events: events,
         calendar: calendar,
         clock: clock,
-        settings: settings
+        settings: settings,
+        answers: answers
     ).addRoutes(to: router)
 
     // The scheduler touches the tables only once the migrations (a step before the server starts) are applied.
@@ -98,6 +101,7 @@ package func buildApplication(
         router: router,
         schema: RatesMigrations.schema,
         migrations: RatesMigrations.all,
+        caches: [answers.cache],
         services: [relay, scheduler],
         beforeServerStarts: [{ markMigrated.finish() }]
     )

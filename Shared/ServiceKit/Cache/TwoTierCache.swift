@@ -58,6 +58,16 @@ package final class TwoTierCache<Value: Codable & Sendable>: InvalidatableCache 
         ttl: Duration,
         load: @Sendable () async throws -> Value
     ) async throws -> Value {
+        try await value(for: key, tag: tag) { (try await load(), ttl) }
+    }
+
+    /// The value for `key` under `tag`, from L1, else L2, else `load`, which also says how long its value
+    /// stays right (answers whose lifetime depends on their content).
+    package func value(
+        for key: String,
+        tag: String,
+        load: @Sendable () async throws -> (value: Value, ttl: Duration)
+    ) async throws -> Value {
         let localKey = "\(tag)|\(key)"
         switch try await memory.claim(localKey, tag: tag) {
         case .hit(let value):
@@ -73,13 +83,15 @@ package final class TwoTierCache<Value: Codable & Sendable>: InvalidatableCache 
                 let shared = await sharedKey(key, tag: tag)
                 if let shared, let stored = await sharedValue(shared) {
                     count(.l2, hit: true)
-                    value = stored
+                    value = stored.value
+                    await memory.store(localKey, value, ttl: stored.remaining, tag: tag, generation: generation)
                 } else {
                     count(.l2, hit: false)
-                    value = try await load()
-                    if let shared { await share(value, at: shared, ttl: ttl) }
+                    let loaded = try await load()
+                    value = loaded.value
+                    if let shared { await share(value, at: shared, ttl: loaded.ttl) }
+                    await memory.store(localKey, value, ttl: loaded.ttl, tag: tag, generation: generation)
                 }
-                await memory.store(localKey, value, ttl: ttl, tag: tag, generation: generation)
                 await memory.finish(localKey, with: .success(value))
                 return value
             } catch {
@@ -132,10 +144,17 @@ package final class TwoTierCache<Value: Codable & Sendable>: InvalidatableCache 
         }
     }
 
-    private func sharedValue(_ key: String) async -> Value? {
+    /// The value stored at `key` and how long it has left there (L1 keeps it no longer).
+    private func sharedValue(_ key: String) async -> (value: Value, remaining: Duration)? {
         do {
-            guard let bytes = try await redis.get(key) else { return nil }
-            return try ContractJSON.makeDecoder().decode(Value.self, from: Data(buffer: bytes))
+            let replies = try await redis.pipeline([
+                RedisCommand("GET", [.string(key)]), RedisCommand("PTTL", [.string(key)]),
+            ])
+            guard case .success(let reply) = replies[0], let bytes = reply.bytes,
+                case .success(let ttl) = replies[1], let milliseconds = ttl.int, milliseconds > 0
+            else { return nil }
+            let value = try ContractJSON.makeDecoder().decode(Value.self, from: Data(buffer: bytes))
+            return (value, .milliseconds(milliseconds))
         } catch {
             logger.debug("cache L2 read skipped", metadata: ["cache": "\(name)", "error": "\(error)"])
             return nil

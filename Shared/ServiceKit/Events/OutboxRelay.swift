@@ -117,9 +117,10 @@ package struct OutboxRelay: Service {
         while !Task.isCancelled {
             do {
                 try await database.withConnection { connection in
-                    let notifications = try await connection.listen(outbox.channel)
-                    for try await _ in notifications {
-                        wake.yield()
+                    try await connection.listen(on: outbox.channel) { notifications in
+                        for try await _ in notifications {
+                            wake.yield()
+                        }
                     }
                 }
             } catch {

@@ -125,7 +125,7 @@ package final class StreamConsumer<Handler: EventHandler>: Service {
     }
 
     package func run() async throws {
-        try await withGracefulShutdownHandler {
+        await withGracefulShutdownHandler {
             await self.consume()
         } onGracefulShutdown: {
             self.stopping.set()

@@ -47,7 +47,7 @@ struct IngestionController: Sendable {
         }
         let outbox = self.outbox
         let logger = context.logger
-        try await database.withTransaction { connection in
+        _ = try await database.withTransaction { connection in
             try await outbox.add(encoded: encoded, on: connection, logger: logger)
         }
         context.logger.debug("events ingested", metadata: ["events.count": "\(envelopes.count)"])

@@ -18,9 +18,9 @@ struct RetentionJob: Service {
     func run() async throws {
         await sleepUnlessShuttingDown(for: min(interval, .seconds(60)))
         guard !Task.isShuttingDownGracefully else { return }
-        try? await runOnce()
+        _ = try? await runOnce()
         for await _ in AsyncTimerSequence(interval: interval, clock: .continuous).cancelOnGracefulShutdown() {
-            try? await runOnce()
+            _ = try? await runOnce()
         }
     }
 

@@ -15,6 +15,7 @@ struct RatesController: Sendable {
     let calendar: RatesCalendar
     let clock: any RatesClock
     let settings: RatesSettings
+    let answers: RatesAnswerCache
     /// The earliest day CBR has daily sets for.
     static let firstCBRDay = CalendarDay(year: 1992, month: 7, day: 1)
 
@@ -35,7 +36,8 @@ struct RatesController: Sendable {
 
     /// `GET /api/exchange-rates`: the dashboard card.
     @Sendable func card(_ request: Request, context: ServiceRequestContext) async throws -> Response {
-        try RatesResponse.make(try await query.card(), request: request, now: clock.now())
+        let query = self.query
+        return try await respond("card", request) { try await query.card() }
     }
 
     /// `GET /api/exchange-rates/latest?symbols=&base=`: the rates effective today (Moscow).
@@ -44,8 +46,10 @@ struct RatesController: Sendable {
         let symbols = parameters.currencies("symbols")
         let base = parameters.currency("base") ?? CurrencyCode.ruble
         try parameters.validate()
-        let answer = try await query.rates(on: nil, symbols: symbols, base: base)
-        return try RatesResponse.make(answer, request: request, now: clock.now())
+        let query = self.query
+        return try await respond("latest|\(base)|\(Self.key(symbols))", request) {
+            try await query.rates(on: nil, symbols: symbols, base: base)
+        }
     }
 
     /// `GET /api/exchange-rates/{YYYY-MM-DD}?symbols=&base=`: the rates effective on that day.
@@ -56,8 +60,10 @@ struct RatesController: Sendable {
         let symbols = parameters.currencies("symbols")
         let base = parameters.currency("base") ?? CurrencyCode.ruble
         try parameters.validate()
-        let answer = try await query.rates(on: day, symbols: symbols, base: base)
-        return try RatesResponse.make(answer, request: request, now: clock.now())
+        let query = self.query
+        return try await respond("day|\(day?.description ?? "")|\(base)|\(Self.key(symbols))", request) {
+            try await query.rates(on: day, symbols: symbols, base: base)
+        }
     }
 
     /// `GET /api/exchange-rates/history?from=&to=&symbols=&base=`: one answer per day, at most
@@ -82,13 +88,16 @@ struct RatesController: Sendable {
         }
         try parameters.validate()
         guard let from, let to else { throw APIError.badRequest("from and to are required") }
-        let answer = try await query.history(from: from, to: to, symbols: symbols, base: base)
-        return try RatesResponse.make(answer, request: request, now: clock.now())
+        let query = self.query
+        return try await respond("history|\(from)|\(to)|\(base)|\(Self.key(symbols))", request) {
+            try await query.history(from: from, to: to, symbols: symbols, base: base)
+        }
     }
 
     /// `GET /api/exchange-rates/currencies`: RUB and every currency CBR has quoted.
     @Sendable func currencies(_ request: Request, context: ServiceRequestContext) async throws -> Response {
-        try RatesResponse.make(try await query.currencies(), request: request, now: clock.now())
+        let query = self.query
+        return try await respond("currencies", request) { try await query.currencies() }
     }
 
     /// `GET /api/exchange-rates/convert?from=&to=&amount=&date=`: an exact conversion (see ``RateMath``).
@@ -101,13 +110,33 @@ struct RatesController: Sendable {
         for name in ["from", "to", "amount"] where parameters.raw(name) == nil { parameters.require(name) }
         try parameters.validate()
         guard let from, let to, let amount else { throw APIError.badRequest("from, to and amount are required") }
-        let answer = try await query.convert(amount, from: from, to: to, on: day)
-        return try RatesResponse.make(answer, request: request, now: clock.now())
+        let query = self.query
+        return try await respond("convert|\(from)|\(to)|\(amount)|\(day?.description ?? "")", request) {
+            try await query.convert(amount, from: from, to: to, on: day)
+        }
     }
 
     /// `GET /api/exchange-rates/status`: the health of the CBR source, never cached.
     @Sendable func status(_ request: Request, context: ServiceRequestContext) async throws -> Response {
         try RatesResponse.uncached(try await query.status())
+    }
+
+    /// Answers from the cache (rendered bytes with their ETag), loading through ``RatesQuery`` on a miss.
+    private func respond<Body: Encodable & Sendable>(
+        _ key: String,
+        _ request: Request,
+        load: @escaping @Sendable () async throws -> RatesAnswer<Body>
+    ) async throws -> Response {
+        let clock = self.clock
+        // Keyed by today's Moscow date too: answers about "now" are never served across midnight.
+        let today = calendar.day(of: clock.now())
+        let answer = try await answers.answer("\(today)|\(key)", now: { clock.now() }, load: load)
+        return RatesResponse.make(answer, request: request, now: clock.now())
+    }
+
+    /// The part of a cache key that names the requested symbols, in a canonical order.
+    static func key(_ symbols: [String]?) -> String {
+        symbols.map { $0.sorted().joined(separator: ",") } ?? "*"
     }
 
     // MARK: - Admin

@@ -13,27 +13,24 @@ enum RatesResponse {
     /// `max-age` of an answer that can never change (a past day whose set is final): one year.
     static let immutableMaxAge = 31_536_000
 
-    /// The answer, or a 304 when the caller has it already.
-    static func make<Body: Encodable & Sendable>(
-        _ answer: RatesAnswer<Body>,
-        request: Request,
-        now: Date
-    ) throws
-        -> Response
-    {
-        let data = try encoder().encode(answer.body)
-        let tag = etag(data)
+    /// The rendered answer, or a 304 when the caller has it already.
+    static func make(_ answer: CachedRatesAnswer, request: Request, now: Date) -> Response {
         let headers: HTTPFields = [
-            .eTag: tag,
+            .eTag: answer.etag,
             .cacheControl: cacheControl(answer.freshness, now: now),
             .vary: "Authorization",
         ]
-        if matches(request.headers[.ifNoneMatch], tag) {
+        if matches(request.headers[.ifNoneMatch], answer.etag) {
             return Response(status: .notModified, headers: headers)
         }
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
-        return Response(status: .ok, headers: fields, body: .init(byteBuffer: ByteBuffer(data: data)))
+        return Response(status: .ok, headers: fields, body: .init(byteBuffer: ByteBuffer(data: answer.body)))
+    }
+
+    /// The answer body as bytes: sorted keys, so equal answers are equal bytes (and equal ETags).
+    static func encode(_ body: some Encodable) throws -> Data {
+        try encoder().encode(body)
     }
 
     /// An answer that must not be cached (status, loads).

@@ -16,7 +16,7 @@ package struct LeaseLost: Error, CustomStringConvertible {
     package var description: String { "the rates scheduler's lease was taken over by another replica" }
 }
 
-/// Loads CBR sets into storage. Every request's outcome goes into the shared source status; every new set is
+/// Loads CBR sets into storage, calling `changed` whenever answers change (a new set, a failure). Every request's outcome goes into the shared source status; every new set is
 /// stored with its `rates.published` event in one transaction and announced on `rates.updated` after the commit.
 /// Loading a set that is already stored changes nothing but the proof of how long it stayed current.
 package struct RatesLoader: Sendable {
@@ -29,6 +29,7 @@ package struct RatesLoader: Sendable {
     private let clock: any RatesClock
     private let updatesChannel: String
     private let logger: Logger
+    private let changed: @Sendable () async -> Void
 
     package init(
         client: CBRClient,
@@ -39,7 +40,8 @@ package struct RatesLoader: Sendable {
         calendar: RatesCalendar,
         clock: any RatesClock,
         updatesChannel: String,
-        logger: Logger
+        logger: Logger,
+        changed: @escaping @Sendable () async -> Void = {}
     ) {
         self.client = client
         self.store = store
@@ -50,6 +52,7 @@ package struct RatesLoader: Sendable {
         self.clock = clock
         self.updatesChannel = updatesChannel
         self.logger = logger
+        self.changed = changed
     }
 
     /// Loads the set effective on `target`, then walks back one set at a time (asking for the day before each
@@ -87,6 +90,8 @@ package struct RatesLoader: Sendable {
             } catch {
                 logger.error("cannot record the CBR failure", metadata: ["error": "\(String(reflecting: error))"])
             }
+            // Answers now carry `stale`.
+            await changed()
             throw error
         }
         let fetchedAt = clock.now()
@@ -123,6 +128,7 @@ package struct RatesLoader: Sendable {
                     "rates.date": "\(set.date)", "rates.requested": "\(day)", "rates.currencies": "\(set.rates.count)",
                 ]
             )
+            await changed()
             await announce(set.date)
         }
         return (set.date, isNew)

@@ -4,7 +4,7 @@ import ServiceKit
 
 /// How long an answer stays right: for ever (a past day whose set is known final), or until an instant (the
 /// next moment a set can appear or take effect, sooner when the answer is stale).
-package enum Freshness: Sendable, Equatable {
+package enum Freshness: Codable, Sendable, Equatable {
     case immutable
     case until(Date)
 }
