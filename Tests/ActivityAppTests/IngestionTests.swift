@@ -91,6 +91,33 @@ struct IngestionTests {
         }
     }
 
+    @Test("a NUL in an envelope, which Postgres' jsonb cannot hold, is refused with its index")
+    func nul() async throws {
+        try await ActivityHarness.with { harness, client in
+            let encoder = ContractJSON.makeEncoder()
+            let good = String(decoding: try encoder.encode(harness.envelope(payload: ["note": "fine"])), as: UTF8.self)
+            let bad = String(decoding: try encoder.encode(harness.envelope(payload: ["note": "x"])), as: UTF8.self)
+                .replacingOccurrences(of: #""note":"x""#, with: #""note":"a\u0000b""#)
+            let escaped = String(
+                decoding: try encoder.encode(harness.envelope(payload: ["path": "C:\\u0000"])),
+                as: UTF8.self
+            )
+            let response = try await harness.ingest(client, json: Data("[\(good),\(bad),\(escaped)]".utf8))
+            #expect(response.status == .unprocessableContent)
+            let fields = try response.decode(Problem.self).errors?.map(\.field)
+            #expect(fields == ["[1]"], "a literal backslash before u0000 is fine")
+            let admin = try await harness.token(harness.admin, role: .admin)
+            try await client.execute(
+                uri: "/api/activity-logs?resource_type=%00",
+                method: .get,
+                headers: .authorized(admin)
+            ) {
+                response in
+                #expect(response.status == .unprocessableContent)
+            }
+        }
+    }
+
     @Test("malformed JSON is 400; an empty, oversized or duplicated batch is 422")
     func shapes() async throws {
         try await ActivityHarness.with { harness, client in

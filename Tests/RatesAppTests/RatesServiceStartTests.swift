@@ -31,7 +31,7 @@ struct RatesServiceStartTests {
             clock: TestClock(CBRFixtures.moscow(3, 17, 12))
         )
         try await app.test(.router) { client in
-            try await eventually("the rates service reports ready") {
+            try await eventually(timeout: .seconds(40), "the rates service reports ready") {
                 try await client.execute(uri: "/health/ready", method: .get) { response in
                     guard response.status == .ok else { return false }
                     let readiness = try response.decode(Readiness.self)

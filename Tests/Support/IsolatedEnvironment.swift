@@ -15,7 +15,10 @@ package struct IsolatedEnvironment: Sendable {
 
     /// The environment overrides that point a service at this isolation.
     package var overrides: [String: String] {
-        ["POSTGRES_DATABASE": databaseName, "EVENTS_STREAM": stream, "EVENTS_DEAD_LETTER_STREAM": deadLetterStream]
+        [
+            "POSTGRES_DATABASE": databaseName, "EVENTS_STREAM": stream, "EVENTS_DEAD_LETTER_STREAM": deadLetterStream,
+            "CACHE_NAMESPACE": databaseName,
+        ]
     }
 
     /// The events settings of this isolation, with the test's own timings.

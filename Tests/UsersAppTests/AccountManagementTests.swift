@@ -50,6 +50,16 @@ struct AccountManagementTests {
             #expect(event.payload["changes"]?["phone"] == ["before": nil, "after": "+74951234567"])
             #expect(event.payload["changes"]?["full_name"] == ["before": "Анна", "after": "Анна Петрова"])
 
+            let nul = try await harness.call(
+                .patch,
+                "/api/users/me/profile",
+                json: #"{"position":"a\u0000b","full_name":"  "}"#,
+                token: admin.accessToken
+            )
+            #expect(nul.status == .unprocessableContent, "a NUL never reaches Postgres as a 500")
+            let nulErrors = try nul.decode(Problem.self).errors ?? []
+            #expect(nulErrors.map(\.field).sorted() == ["full_name", "position"], "one error per field")
+
             let cleared = try await harness.call(
                 .patch,
                 "/api/users/me/profile",

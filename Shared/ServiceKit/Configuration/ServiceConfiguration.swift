@@ -21,6 +21,9 @@ package struct ServiceConfiguration: Sendable {
     package var rateLimitShadow: Bool
     /// `CACHE_L1_CAPACITY` (default 10,000): entries each in-process cache keeps.
     package var cacheCapacity: Int
+    /// `CACHE_NAMESPACE` (default none): a prefix for cache names, so deployments (or tests) sharing one
+    /// Redis never read each other's entries.
+    package var cacheNamespace: String
     package var logging: LogSettings
     /// Where these settings came from, for the service's own settings.
     package let settings: Settings
@@ -48,6 +51,7 @@ package struct ServiceConfiguration: Sendable {
         self.events = try EventsSettings(settings: settings)
         self.rateLimitShadow = try settings.bool("RATE_LIMIT_SHADOW", default: false)
         self.cacheCapacity = try settings.int("CACHE_L1_CAPACITY", default: 10_000, in: 1...10_000_000)
+        self.cacheNamespace = settings.string("CACHE_NAMESPACE", default: "")
         self.logging = try LogSettings(settings: settings)
     }
 }

@@ -54,9 +54,12 @@ package struct JSONBody {
     /// A text field, trimmed; a missing required field or a wrong length is an error.
     package mutating func string(_ key: String, required: Bool = true, minLength: Int = 1, maxLength: Int) -> String? {
         switch patchString(key, minLength: minLength, maxLength: maxLength) {
-        case .set(let value): return value
+        case .set(let value):
+            return value
         case .absent, .clear:
-            if required { errors.append(FieldError(field: key, message: "is required")) }
+            // A present but unacceptable value has its own error already.
+            let missing = members[key] == nil || members[key] == .null
+            if required && missing { errors.append(FieldError(field: key, message: "is required")) }
             return nil
         }
     }
@@ -68,6 +71,10 @@ package struct JSONBody {
         case .null:
             return .clear
         case .string(let text):
+            guard !Self.hasControlCharacters(text, allowingLineBreaks: true) else {
+                errors.append(FieldError(field: key, message: "must not contain control characters"))
+                return .absent
+            }
             let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
             guard trimmed.count >= minLength else {
                 errors.append(
@@ -97,6 +104,10 @@ package struct JSONBody {
         }
         guard text.count >= minLength else {
             errors.append(FieldError(field: key, message: "must be at least \(minLength) characters"))
+            return nil
+        }
+        guard !text.unicodeScalars.contains("\0") else {
+            errors.append(FieldError(field: key, message: "must not contain NUL characters"))
             return nil
         }
         guard text.utf8.count <= maxBytes else {
@@ -133,6 +144,18 @@ package struct JSONBody {
             return nil
         }
         return choice
+    }
+
+    /// Whether `text` has characters no stored text should (NUL and other C0 controls, DEL); tab, line feed
+    /// and carriage return are allowed where line breaks are.
+    package static func hasControlCharacters(_ text: String, allowingLineBreaks: Bool) -> Bool {
+        text.unicodeScalars.contains { scalar in
+            switch scalar.value {
+            case 0x09, 0x0A, 0x0D: !allowingLineBreaks
+            case 0x00...0x1F, 0x7F: true
+            default: false
+            }
+        }
     }
 
     /// Records a problem found by the caller's own checks.

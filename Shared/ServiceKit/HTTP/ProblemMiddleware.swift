@@ -61,6 +61,10 @@ package struct ProblemMiddleware<Context: ServiceContext>: RouterMiddleware {
             return (Problem(title: error.status.reasonPhrase, status: error.status.code), [:])
         case let error as DatabaseUnavailable:
             return unavailable(APIError.unavailable("the database is busy: \(error)", retryAfter: 1))
+        case let error as PSQLError where error.sqlState?.hasPrefix("22") == true:
+            // A data exception (a value Postgres cannot store or read) is the request's fault: the checks in
+            // front should have said so, but a 400 is still the right answer, not a 500.
+            return (APIError.badRequest("a value in the request cannot be stored").problem, [:])
         case let error as PSQLError where error.isTransient:
             return unavailable(
                 APIError.unavailable("the database is unavailable or busy; retry shortly", retryAfter: 2)

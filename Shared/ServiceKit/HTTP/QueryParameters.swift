@@ -10,10 +10,17 @@ package struct QueryParameters {
 
     package init(_ request: Request) {
         var parameters: [String: String] = [:]
+        var errors: [FieldError] = []
         for (name, value) in request.uri.queryParameters {
+            // `%00` and other control characters: no filter accepts them, and Postgres cannot store NUL.
+            if JSONBody.hasControlCharacters(String(value), allowingLineBreaks: false) {
+                errors.append(FieldError(field: String(name), message: "must not contain control characters"))
+                continue
+            }
             parameters[String(name)] = String(value)
         }
         self.parameters = parameters
+        self.errors = errors
     }
 
     /// The raw text of `name`, nil when absent or empty.

@@ -70,7 +70,13 @@ package struct ServicePlatform: Sendable {
         _ name: String,
         of type: Value.Type = Value.self
     ) -> TwoTierCache<Value> {
-        TwoTierCache(name: name, capacity: configuration.cacheCapacity, redis: redis, metrics: metrics, logger: logger)
+        TwoTierCache(
+            name: configuration.cacheNamespace.isEmpty ? name : "\(configuration.cacheNamespace).\(name)",
+            capacity: configuration.cacheCapacity,
+            redis: redis,
+            metrics: metrics,
+            logger: logger
+        )
     }
 
     /// The runnable application: `router` behind the ``ServiceResponder``, the platform's clients, the

@@ -38,7 +38,8 @@ struct IngestionController: Sendable {
             ])
         }
 
-        let (envelopes, problems) = Self.decode(bytes: bytes, elements: elements, isBatch: isBatch)
+        let (envelopes, decodingProblems) = Self.decode(bytes: bytes, elements: elements, isBatch: isBatch)
+        let problems = decodingProblems + Self.nulEscapes(in: bytes, elements: elements, isBatch: isBatch)
         guard problems.isEmpty else { throw APIError.validation(problems) }
 
         // Each envelope is stored as the bytes that were sent: validated, never re-encoded.
@@ -93,6 +94,35 @@ struct IngestionController: Sendable {
         }
         problems += Self.check(envelopes, indices: indices, isBatch: isBatch)
         return (problems.isEmpty ? envelopes : [], problems)
+    }
+
+    /// Elements holding a `\u0000` escape: Postgres' `jsonb` cannot store it, so such an envelope could be
+    /// accepted here and then never recorded.
+    static func nulEscapes(in bytes: [UInt8], elements: [Range<Int>], isBatch: Bool) -> [FieldError] {
+        let pattern = Array("u0000".utf8)
+        return elements.enumerated().compactMap { index, range in
+            var position = range.lowerBound
+            while position < range.upperBound - pattern.count {
+                if bytes[position] == UInt8(ascii: "\\"),
+                    Array(bytes[(position + 1)..<(position + 1 + pattern.count)]) == pattern
+                {
+                    var backslashes = 1
+                    var before = position - 1
+                    while before >= range.lowerBound, bytes[before] == UInt8(ascii: "\\") {
+                        backslashes += 1
+                        before -= 1
+                    }
+                    if backslashes % 2 == 1 {
+                        return FieldError(
+                            field: isBatch ? "[\(index)]" : "body",
+                            message: "must not contain \\u0000 (NUL)"
+                        )
+                    }
+                }
+                position += 1
+            }
+            return nil
+        }
     }
 
     private static func check(_ envelopes: [IncomingEnvelope], indices: [Int], isBatch: Bool) -> [FieldError] {

@@ -128,9 +128,16 @@ struct RatesController: Sendable {
         load: @escaping @Sendable () async throws -> RatesAnswer<Body>
     ) async throws -> Response {
         let clock = self.clock
-        // Keyed by today's Moscow date too: answers about "now" are never served across midnight.
-        let today = calendar.day(of: clock.now())
-        let answer = try await answers.answer("\(today)|\(key)", now: { clock.now() }, load: load)
+        // Answers change only when a set is stored (which drops the cache), at the publication time and at
+        // midnight: keying by the Moscow day and the side of the publication time means an entry is never
+        // served past either, whatever its TTL.
+        let now = clock.now()
+        let phase = calendar.isAfterPublication(now) ? "after" : "before"
+        let answer = try await answers.answer(
+            "\(calendar.day(of: now))|\(phase)|\(key)",
+            now: { clock.now() },
+            load: load
+        )
         return RatesResponse.make(answer, request: request, now: clock.now())
     }
 
