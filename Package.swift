@@ -115,6 +115,24 @@ var targets: [Target] = [
         swiftSettings: swiftSettings
     ),
     .executableTarget(
+        name: "quoting-demo",
+        dependencies: [
+            "Contracts",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            .product(name: "NIOFoundationEssentialsCompat", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ],
+        path: "Benchmarks/quoting-demo",
+        swiftSettings: swiftSettings
+    ),
+    .executableTarget(
+        name: "constant-server",
+        dependencies: [hummingbird, .product(name: "ArgumentParser", package: "swift-argument-parser")],
+        path: "Benchmarks/constant-server",
+        swiftSettings: swiftSettings
+    ),
+    .executableTarget(
         name: "activity-load",
         dependencies: [
             "Contracts", "ServiceKit",
