@@ -1,8 +1,3 @@
-import Contracts
-import HTTPTypes
-import Hummingbird
-import HummingbirdTesting
-import PostgresNIO
 import ServiceKit
 import TestSupport
 import Testing
@@ -14,41 +9,21 @@ struct FeedbackServiceStartTests {
     @Test("starts with its migrations applied, reports ready and serves metrics")
     func startsReady() async throws {
         try await IsolatedEnvironment.with { environment in
-            try await Self.startsReady(in: environment)
+            let configuration = try TestInfrastructure.configuration(
+                service: FeedbackService.name,
+                environment.overrides
+            )
+            let app = try await buildApplication(
+                configuration: configuration,
+                logger: TestInfrastructure.logger("feedback")
+            )
+            try await ServiceStartCheck.verify(
+                app,
+                service: FeedbackService.name,
+                schema: FeedbackMigrations.schema,
+                migrations: FeedbackMigrations.all,
+                environment: environment
+            )
         }
-    }
-
-    static func startsReady(in environment: IsolatedEnvironment) async throws {
-        let configuration = try TestInfrastructure.configuration(service: FeedbackService.name, environment.overrides)
-        let app = try await buildApplication(
-            configuration: configuration,
-            logger: TestInfrastructure.logger("feedback")
-        )
-        try await app.test(.router) { client in
-            try await client.execute(uri: "/health/ready", method: .get) { response in
-                #expect(response.status == .ok)
-                let readiness = try response.decode(Readiness.self)
-                #expect(readiness.service == "feedback")
-            }
-            try await client.execute(uri: "/metrics", method: .get) { response in
-                #expect(response.status == .ok)
-            }
-            try await client.execute(uri: "/api/no-such-route", method: .get) { response in
-                #expect(response.status == .notFound)
-                #expect(response.headers[.contentType] == Problem.mediaType)
-            }
-        }
-        let versions = try await environment.withDatabase { database in
-            try await database.withConnection { connection in
-                let rows = try await connection.query(
-                    "SELECT version FROM feedback.schema_migrations ORDER BY version",
-                    logger: TestInfrastructure.logger("feedback")
-                )
-                var versions: [Int] = []
-                for try await version in rows.decode(Int.self) { versions.append(version) }
-                return versions
-            }
-        }
-        #expect(versions == FeedbackMigrations.all.map(\.version))
     }
 }

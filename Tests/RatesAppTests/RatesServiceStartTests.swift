@@ -30,34 +30,17 @@ struct RatesServiceStartTests {
             logger: TestInfrastructure.logger("rates"),
             clock: TestClock(CBRFixtures.moscow(3, 17, 12))
         )
-        try await app.test(.router) { client in
+        try await ServiceStartCheck.verify(
+            app,
+            service: RatesService.name,
+            schema: RatesMigrations.schema,
+            migrations: RatesMigrations.all,
+            environment: environment
+        ) { client in
+            // Readiness waits for the first load from the (fake) CBR.
             try await eventually(timeout: .seconds(40), "the rates service reports ready") {
-                try await client.execute(uri: "/health/ready", method: .get) { response in
-                    guard response.status == .ok else { return false }
-                    let readiness = try response.decode(Readiness.self)
-                    #expect(readiness.service == "rates")
-                    return true
-                }
-            }
-            try await client.execute(uri: "/metrics", method: .get) { response in
-                #expect(response.status == .ok)
-            }
-            try await client.execute(uri: "/api/no-such-route", method: .get) { response in
-                #expect(response.status == .notFound)
-                #expect(response.headers[.contentType] == Problem.mediaType)
+                try await client.execute(uri: "/health/ready", method: .get) { $0.status == .ok }
             }
         }
-        let versions = try await environment.withDatabase { database in
-            try await database.withConnection { connection in
-                let rows = try await connection.query(
-                    "SELECT version FROM rates.schema_migrations ORDER BY version",
-                    logger: TestInfrastructure.logger("rates")
-                )
-                var versions: [Int] = []
-                for try await version in rows.decode(Int.self) { versions.append(version) }
-                return versions
-            }
-        }
-        #expect(versions == RatesMigrations.all.map(\.version))
     }
 }

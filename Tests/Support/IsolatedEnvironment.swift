@@ -48,13 +48,15 @@ package struct IsolatedEnvironment: Sendable {
             stream: "\(name).events",
             deadLetterStream: "\(name).events.dead"
         )
-        try await TestInfrastructure.withDatabase { database in
-            try await database.withConnection { connection in
-                try await connection.query(
-                    PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"),
-                    logger: TestInfrastructure.logger("test")
-                )
-                return ()
+        try await DatabaseCreation.gate.run {
+            try await TestInfrastructure.withDatabase { database in
+                try await database.withConnection { connection in
+                    try await connection.query(
+                        PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"),
+                        logger: TestInfrastructure.logger("test")
+                    )
+                    return ()
+                }
             }
         }
         do {
@@ -82,13 +84,15 @@ package struct IsolatedEnvironment: Sendable {
     }
 
     private func tearDown() async {
-        try? await TestInfrastructure.withDatabase { database in
-            try await database.withConnection { connection in
-                try await connection.query(
-                    PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(databaseName) WITH (FORCE)"),
-                    logger: TestInfrastructure.logger("test")
-                )
-                return ()
+        try? await DatabaseCreation.gate.run {
+            try await TestInfrastructure.withDatabase { database in
+                try await database.withConnection { connection in
+                    try await connection.query(
+                        PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(databaseName) WITH (FORCE)"),
+                        logger: TestInfrastructure.logger("test")
+                    )
+                    return ()
+                }
             }
         }
         _ = try? await TestInfrastructure.withRedis { redis in
@@ -140,6 +144,39 @@ package func withRunningServices<Result: Sendable>(
             await group.triggerGracefulShutdown()
             try? await tasks.waitForAll()
             throw error
+        }
+    }
+}
+
+/// Bounds how many tests create or drop a database at once: a few at a time finish sooner than all together.
+private enum DatabaseCreation {
+    static let gate = ConcurrencyGate(limit: 3)
+}
+
+/// Lets at most `limit` bodies run at the same time; the rest wait their turn in order.
+package actor ConcurrencyGate {
+    private let limit: Int
+    private var running = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    package init(limit: Int) { self.limit = limit }
+
+    /// Runs `body` once a place is free.
+    package func run<Result: Sendable>(_ body: @Sendable () async throws -> Result) async throws -> Result {
+        if running < limit {
+            running += 1
+        } else {
+            await withCheckedContinuation { waiting.append($0) }
+        }
+        defer { release() }
+        return try await body()
+    }
+
+    private func release() {
+        if waiting.isEmpty {
+            running -= 1
+        } else {
+            waiting.removeFirst().resume()
         }
     }
 }

@@ -12,6 +12,9 @@ package enum TestInfrastructure {
         environment["HTTP_PORT"] = "0"
         environment["LOG_LEVEL"] = environment["TEST_LOG_LEVEL"] ?? "error"
         environment["APP_ENV"] = "development"
+        // Every suite starts at once on a small CI machine: connections and CREATE DATABASE queue up for
+        // seconds there, which is load, not a fault. Tests of the timeout itself set their own.
+        environment["POSTGRES_ACQUIRE_TIMEOUT"] = environment["TEST_POSTGRES_ACQUIRE_TIMEOUT"] ?? "60s"
         // Tests share one Redis and, in router mode, one unknown client address: the production limits would
         // make them throttle each other. Rate limiting has its own tests, with their own policies.
         for policy in ["DEFAULT", "LOGIN", "FEEDBACK", "RATES_RELOAD", "EXPORT", "INGESTION"] {
@@ -59,7 +62,7 @@ package enum TestInfrastructure {
             group.addTask { await database.client.run() }
             defer { group.cancelAll() }
             do {
-                try await withDeadline(.seconds(5)) { try await database.ping() }
+                try await withDeadline(.seconds(60)) { try await database.ping() }
             } catch {
                 throw InfrastructureMissing(
                     component: "Postgres",
