@@ -20,7 +20,7 @@ struct RatesAPITests {
             await cbr.state.slowDown(.milliseconds(300))
         } _: { harness in
             var sawLoading = false
-            try await eventually(timeout: .seconds(40), "ready") {
+            try await eventually("ready") {
                 let response = try await harness.client.execute(uri: "/health/ready", method: .get)
                 if response.status == .ok { return true }
                 let readiness = try response.decode(Readiness.self)

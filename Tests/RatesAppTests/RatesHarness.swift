@@ -96,7 +96,7 @@ struct RatesHarness: Sendable {
 
     /// Waits until `/health/ready` answers 200.
     func waitUntilReady() async throws {
-        try await eventually(timeout: .seconds(40), "the rates service reports ready") {
+        try await eventually("the rates service reports ready") {
             try await client.execute(uri: "/health/ready", method: .get) { $0.status == .ok }
         }
     }

@@ -38,7 +38,7 @@ struct RatesServiceStartTests {
             environment: environment
         ) { client in
             // Readiness waits for the first load from the (fake) CBR.
-            try await eventually(timeout: .seconds(40), "the rates service reports ready") {
+            try await eventually("the rates service reports ready") {
                 try await client.execute(uri: "/health/ready", method: .get) { $0.status == .ok }
             }
         }

@@ -247,7 +247,7 @@ struct EventPipelineTests {
                     #expect(try await Self.outboxCount(database) == 60, "nothing is lost while Redis is unreachable")
                     try await server.start()
                     try await Self.produce(Array(events.suffix(60)), database: database)
-                    try await eventually(timeout: .seconds(20), "all 120 applied") {
+                    try await eventually("all 120 applied") {
                         try await TableHandler.applied(database).rows == 120
                     }
                 }

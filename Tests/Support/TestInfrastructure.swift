@@ -74,6 +74,34 @@ package enum TestInfrastructure {
         }
     }
 
+    /// One small pool for the tests' own administration (creating and dropping databases), alive for the whole
+    /// run: its few connections also bound how many of those statements run at once.
+    private static let administration: Result<Database, any Error> = Result {
+        var settings = try postgresSettings
+        settings.poolSize = 3
+        settings.acquireTimeout = .seconds(120)
+        settings.statementTimeout = .seconds(300)
+        let database = Database(settings: settings, logger: logger("tests.postgres.administration"))
+        Task.detached { await database.client.run() }
+        return database
+    }
+
+    /// Runs `body` on a connection of the administration pool (for `CREATE DATABASE` and the like).
+    package static func administer<Result: Sendable>(
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+    ) async throws -> Result {
+        let settings = try postgresSettings
+        do {
+            return try await administration.get().withConnection(body)
+        } catch let error as DatabaseUnavailable {
+            throw InfrastructureMissing(
+                component: "Postgres",
+                location: "\(settings.host):\(settings.port)",
+                underlying: error
+            )
+        }
+    }
+
     /// Runs `body` with a Redis client; fails with instructions when Redis is not reachable.
     package static func withRedis<Result: Sendable>(
         settings: RedisSettings? = nil,
