@@ -8,22 +8,12 @@ import Testing
 struct FeedbackServiceStartTests {
     @Test("starts with its migrations applied, reports ready and serves metrics")
     func startsReady() async throws {
-        try await IsolatedEnvironment.with { environment in
-            let configuration = try TestInfrastructure.configuration(
-                service: FeedbackService.name,
-                environment.overrides
-            )
-            let app = try await buildApplication(
-                configuration: configuration,
-                logger: TestInfrastructure.logger("feedback")
-            )
-            try await ServiceStartCheck.verify(
-                app,
-                service: FeedbackService.name,
-                schema: FeedbackMigrations.schema,
-                migrations: FeedbackMigrations.all,
-                environment: environment
-            )
+        try await ServiceStartCheck.verify(
+            service: FeedbackService.name,
+            schema: FeedbackMigrations.schema,
+            migrations: FeedbackMigrations.all
+        ) { configuration, logger in
+            try await buildApplication(configuration: configuration, logger: logger)
         }
     }
 }

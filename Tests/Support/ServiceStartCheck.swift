@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import PostgresNIO
 import ServiceKit
 import Testing
@@ -10,6 +11,20 @@ import Testing
 /// What every service must do once started: be ready, serve metrics, answer unknown routes with a problem,
 /// and have applied exactly its migrations.
 package enum ServiceStartCheck {
+    /// Builds the service with `build` on a database of its own and runs the checks.
+    package static func verify<App: ApplicationProtocol>(
+        service: String,
+        schema: String,
+        migrations: [Migration],
+        build: @Sendable (ServiceConfiguration, Logger) async throws -> App
+    ) async throws {
+        try await IsolatedEnvironment.with { environment in
+            let configuration = try TestInfrastructure.configuration(service: service, environment.overrides)
+            let app = try await build(configuration, TestInfrastructure.logger(service))
+            try await verify(app, service: service, schema: schema, migrations: migrations, environment: environment)
+        }
+    }
+
     /// Runs the checks against `app` (built on `environment`'s database) for `service` owning `schema`.
     package static func verify(
         _ app: some ApplicationProtocol,
