@@ -52,6 +52,22 @@ struct AccessTokenVerifierTests {
         #expect(try await verifier.verify(justExpired) == Self.identity)
     }
 
+    @Test("a token accepted once is still refused once it expires, and a tampered copy is not taken for it")
+    func rememberedTokens() async throws {
+        let verifier = await AccessTokenVerifier(settings: Self.settings)
+        let token = try await verifier.sign(Self.identity)
+        #expect(try await verifier.verify(token) == Self.identity)
+        #expect(try await verifier.verify(token) == Self.identity)
+        await #expect(throws: TokenRejection.expired) {
+            try await verifier.verify(token, now: Date().addingTimeInterval(3600))
+        }
+        let signatureStart = try #require(token.lastIndex(of: ".")).utf16Offset(in: token) + 1
+        var characters = Array(token)
+        characters[signatureStart] = characters[signatureStart] == "A" ? "B" : "A"
+        let tampered = String(characters)
+        await #expect(throws: TokenRejection.badSignature) { try await verifier.verify(tampered) }
+    }
+
     @Test("a token not valid yet is refused")
     func notYetValid() async throws {
         let verifier = await AccessTokenVerifier(settings: Self.settings)

@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 import JWTKit
+import Synchronization
 
 /// Why an access token was refused. Each case answers 401; the message is safe to show.
 package enum TokenRejection: Error, Equatable, Sendable {
@@ -41,6 +42,7 @@ package struct AccessTokenVerifier: Sendable {
 
     private let keys: JWTKeyCollection
     private let keyIDs: Set<String>
+    private let verified = VerifiedTokens(capacity: 10_000)
     package let settings: AuthSettings
 
     package init(settings: AuthSettings) async {
@@ -77,7 +79,22 @@ package struct AccessTokenVerifier: Sendable {
     }
 
     /// The identity a valid token proves, or the reason it is refused.
+    ///
+    /// A client sends the same token with every request for its lifetime: once its signature and claims are
+    /// verified, the token (the whole string, signature included) is remembered, and later requests only
+    /// check the times again.
     package func verify(_ token: String, now: Date = Date()) async throws(TokenRejection) -> Identity {
+        if let known = verified[token] {
+            try known.checkTimes(now: now, leeway: settings.leeway)
+            return known.identity
+        }
+        let checked = try await verifySignatureAndClaims(token)
+        try checked.checkTimes(now: now, leeway: settings.leeway)
+        verified[token] = checked
+        return checked.identity
+    }
+
+    private func verifySignatureAndClaims(_ token: String) async throws(TokenRejection) -> VerifiedToken {
         let header = try Self.header(of: token)
         guard let alg = header["alg"] as? String, Self.allowedAlgorithms.contains(alg) else {
             throw .algorithmNotAllowed((header["alg"] as? String) ?? "(none)")
@@ -93,17 +110,18 @@ package struct AccessTokenVerifier: Sendable {
             throw .malformed
         }
 
-        let leeway = TimeInterval(settings.leeway.components.seconds)
-        guard claims.expiresAt.value.addingTimeInterval(leeway) > now else { throw .expired }
-        if let notBefore = claims.notBefore, notBefore.value.addingTimeInterval(-leeway) > now { throw .notYetValid }
-        guard claims.issuedAt.value.addingTimeInterval(-leeway) <= now else { throw .issuedInFuture }
         guard claims.issuer.value == settings.issuer else { throw .wrongIssuer }
         guard claims.audience.value.contains(settings.audience) else { throw .wrongAudience }
         guard let userID = UUID(uuidString: claims.subject.value),
             let organizationID = UUID(uuidString: claims.organization),
             let role = Role(rawValue: claims.role)
         else { throw .invalidClaims }
-        return Identity(userID: userID, organizationID: organizationID, role: role, email: claims.email)
+        return VerifiedToken(
+            identity: Identity(userID: userID, organizationID: organizationID, role: role, email: claims.email),
+            expiresAt: claims.expiresAt.value,
+            notBefore: claims.notBefore?.value,
+            issuedAt: claims.issuedAt.value
+        )
     }
 
     private static func header(of token: String) throws(TokenRejection) -> [String: Any] {
@@ -112,6 +130,40 @@ package struct AccessTokenVerifier: Sendable {
             let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
         else { throw .malformed }
         return object
+    }
+}
+
+/// A token whose signature and claims were verified: what it proves, and the times to check at each use.
+private struct VerifiedToken: Sendable {
+    var identity: Identity
+    var expiresAt: Date
+    var notBefore: Date?
+    var issuedAt: Date
+
+    func checkTimes(now: Date, leeway: Duration) throws(TokenRejection) {
+        let leeway = TimeInterval(leeway.components.seconds)
+        guard expiresAt.addingTimeInterval(leeway) > now else { throw .expired }
+        if let notBefore, notBefore.addingTimeInterval(-leeway) > now { throw .notYetValid }
+        guard issuedAt.addingTimeInterval(-leeway) <= now else { throw .issuedInFuture }
+    }
+}
+
+/// Verified tokens, at most `capacity`; when full it starts over (tokens live 15 minutes, so a full table
+/// is mostly expired ones).
+private final class VerifiedTokens: Sendable {
+    private let capacity: Int
+    private let tokens = Mutex<[String: VerifiedToken]>([:])
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    subscript(token: String) -> VerifiedToken? {
+        get { tokens.withLock { $0[token] } }
+        set {
+            tokens.withLock { tokens in
+                if tokens.count >= capacity { tokens.removeAll(keepingCapacity: true) }
+                tokens[token] = newValue
+            }
+        }
     }
 }
 

@@ -41,14 +41,28 @@ package final class TwoTierCache<Value: Codable & Sendable>: InvalidatableCache 
     private let memory: MemoryCache<Value>
     private let redis: RedisClient
     private let logger: Logger
-    private let registry: PrometheusCollectorRegistry
+    /// `cache_requests` by tier and result, made once: a lookup is on every request's path.
+    private let counters: [Tier: (hit: Counter, miss: Counter)]
 
     package init(name: String, capacity: Int, redis: RedisClient, metrics: ServiceMetrics, logger: Logger) {
         self.name = name
         self.memory = MemoryCache(capacity: capacity)
         self.redis = redis
         self.logger = logger
-        self.registry = metrics.registry
+        let descriptor = MetricNameDescriptor(
+            metricName: "cache_requests",
+            unitName: "total",
+            helpText: "Cache lookups by cache, tier and result."
+        )
+        func counter(_ tier: Tier, _ result: String) -> Counter {
+            metrics.registry.makeCounter(
+                descriptor: descriptor,
+                labels: [("cache", name), ("tier", tier.rawValue), ("result", result)]
+            )
+        }
+        self.counters = [
+            .l1: (counter(.l1, "hit"), counter(.l1, "miss")), .l2: (counter(.l2, "hit"), counter(.l2, "miss")),
+        ]
     }
 
     /// The value for `key` under `tag`, from L1, else L2, else `load` (stored in both for `ttl`).
@@ -175,13 +189,7 @@ package final class TwoTierCache<Value: Codable & Sendable>: InvalidatableCache 
     private enum Tier: String { case l1, l2 }
 
     private func count(_ tier: Tier, hit: Bool) {
-        registry.makeCounter(
-            descriptor: .init(
-                metricName: "cache_requests",
-                unitName: "total",
-                helpText: "Cache lookups by cache, tier and result."
-            ),
-            labels: [("cache", name), ("tier", tier.rawValue), ("result", hit ? "hit" : "miss")]
-        ).increment()
+        guard let counters = counters[tier] else { return }
+        (hit ? counters.hit : counters.miss).increment()
     }
 }

@@ -171,8 +171,13 @@ package struct CalendarDay: Sendable, Hashable, Comparable, CustomStringConverti
         CalendarDay(start.addingTimeInterval(Double(count) * 86_400))
     }
 
+    /// `YYYY-MM-DD`. Built by hand: it is part of every rates cache key, and `String(format:)` is slow on Linux.
     package var description: String {
-        String(format: "%04d-%02d-%02d", year, month, day)
+        func padded(_ value: Int, _ width: Int) -> String {
+            let digits = String(value)
+            return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+        }
+        return "\(padded(year, 4))-\(padded(month, 2))-\(padded(day, 2))"
     }
 
     package static func < (lhs: CalendarDay, rhs: CalendarDay) -> Bool {
