@@ -22,7 +22,8 @@ struct EventFlowSmokeTests {
         let registration = try registered.decode(RegistrationResponse.self)
         let token = registration.accessToken
 
-        // users → its outbox → the relay → the `events` stream → the activity consumer's next batch.
+        // users → its outbox → the relay → the `events` stream → the activity consumer's next batch. Polled
+        // every 1.5 s, not with `eventually`'s 20 ms: through the proxy the user's limit of 50/minute applies.
         let deadline = ContinuousClock.now + .seconds(60)
         var recorded: ActivityEntry?
         while recorded == nil, ContinuousClock.now < deadline {
@@ -31,7 +32,7 @@ struct EventFlowSmokeTests {
             recorded = try answer.decode(ListPage<ActivityEntry>.self).items.first {
                 $0.eventType == "users.registered"
             }
-            if recorded == nil { try await Task.sleep(for: .milliseconds(200)) }
+            if recorded == nil { try await Task.sleep(for: .milliseconds(1500)) }
         }
         let entry = try #require(recorded, "the registration reached the activity log within a minute")
         #expect(entry.resourceID == registration.user.id.uuidString.lowercased())

@@ -38,7 +38,7 @@ struct DashboardHarness: Sendable {
     func publish(
         _ type: String,
         _ payload: some Encodable,
-        organization: UUID?? = nil,
+        organization: UUID? = nil,
         occurredAt: Date = Date()
     ) async throws {
         let resource = type.split(separator: ".").first.map(String.init) ?? "thing"
@@ -103,15 +103,7 @@ struct DashboardHarness: Sendable {
                 acceptedAt: acceptedAt,
                 version: version
             ),
-            organization: organization.map { .some($0) } ?? nil
-        )
-    }
-
-    func rates(_ date: String, _ rates: [String: String]) async throws {
-        try await publish(
-            RatesPublished.eventType,
-            RatesPublished(date: date, base: "RUB", rates: rates),
-            organization: .some(nil)
+            organization: organization
         )
     }
 

@@ -25,7 +25,7 @@ struct DashboardTests {
             try await harness.customer("c2", version: 2, deleted: true)
             // A creation redelivered after the deletion is ignored.
             try await harness.customer("c2", version: 1)
-            let today = CalendarDay(Date()).description
+            let today = MoscowCalendar().day(of: Date()).description
             try await harness.quote("q1", version: 1, status: .draft, amount: "100.00", quoteDate: today)
             try await harness.quote("q1", version: 3, status: .sent, amount: "120.00", quoteDate: today)
             // An older version arriving late is ignored.
@@ -140,7 +140,7 @@ struct DashboardTests {
     func isolation() async throws {
         try await DashboardHarness.with { harness in
             let other = UUID()
-            let today = CalendarDay(Date()).description
+            let today = MoscowCalendar().day(of: Date()).description
             try await harness.quote(
                 "mine",
                 version: 1,
@@ -167,7 +167,7 @@ struct DashboardTests {
     @Test("cached figures are dropped as soon as an event changes them (the benchmark times it)")
     func invalidation() async throws {
         try await DashboardHarness.with { harness in
-            let today = CalendarDay(Date()).description
+            let today = MoscowCalendar().day(of: Date()).description
             try await harness.quote(
                 "q1",
                 version: 1,

@@ -29,8 +29,9 @@ as_root() {
 }
 
 # Installs the Debian packages the system needs, once; a second run finds them and installs nothing.
+# Installs what the scripts need, and any extra packages named as arguments, when missing.
 ensure_packages() {
-    local wanted=(postgresql redis-server nginx-light libhiredis-dev libcurl4-openssl-dev pkg-config curl ca-certificates)
+    local wanted=(postgresql redis-server nginx-light libhiredis-dev libcurl4-openssl-dev pkg-config curl ca-certificates "$@")
     local missing=()
     for package in "${wanted[@]}"; do
         dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

@@ -26,12 +26,7 @@ package func buildApplication(
         logger.warning("ACTIVITY_INGEST_KEYS is not set: the development key is accepted; set it outside development")
     }
     let platform = await ServicePlatform(configuration: configuration, logger: logger)
-    let outbox = Outbox(schema: ActivityMigrations.schema)
-    let events = EventRecorder(
-        source: EventSource(service: ActivityService.name, instance: configuration.instanceID),
-        outbox: outbox,
-        logger: logger
-    )
+    let (events, relay) = platform.makeEvents(schema: ActivityMigrations.schema)
     let store = ActivityEntryStore(database: platform.database, logger: logger)
 
     let router = try platform.makeRouter(
@@ -41,7 +36,9 @@ package func buildApplication(
         ])
     )
     ActivityLogController(store: store, database: platform.database, events: events).addRoutes(to: router)
-    IngestionController(keys: settings.ingestKeys, outbox: outbox, database: platform.database).addRoutes(to: router)
+    IngestionController(keys: settings.ingestKeys, outbox: events.outbox, database: platform.database).addRoutes(
+        to: router
+    )
 
     let consumer = StreamConsumer(
         redis: platform.redis,
@@ -54,13 +51,6 @@ package func buildApplication(
         ),
         events: configuration.events,
         metrics: platform.metrics,
-        logger: logger
-    )
-    let relay = OutboxRelay(
-        outbox: outbox,
-        database: platform.database,
-        redis: platform.redis,
-        settings: configuration.events,
         logger: logger
     )
     let retention = RetentionJob(

@@ -18,12 +18,7 @@ package func buildApplication(
     logger: Logger
 ) async throws -> some ApplicationProtocol {
     let platform = await ServicePlatform(configuration: configuration, logger: logger)
-    let outbox = Outbox(schema: FeedbackMigrations.schema)
-    let events = EventRecorder(
-        source: EventSource(service: FeedbackService.name, instance: configuration.instanceID),
-        outbox: outbox,
-        logger: logger
-    )
+    let (events, relay) = platform.makeEvents(schema: FeedbackMigrations.schema)
     let store = FeedbackStore(logger: logger)
     let database = platform.database
 
@@ -32,13 +27,6 @@ package func buildApplication(
     FeedbackController(database: database, store: store, events: events).addRoutes(to: router)
     FeedbackReviewController(database: database, store: store, events: events).addRoutes(to: router)
 
-    let relay = OutboxRelay(
-        outbox: outbox,
-        database: database,
-        redis: platform.redis,
-        settings: configuration.events,
-        logger: logger
-    )
     return try platform.makeApplication(
         router: router,
         schema: FeedbackMigrations.schema,

@@ -27,12 +27,7 @@ package func buildApplication(
         logger: logger,
         extraReadinessChecks: [gate.readinessCheck]
     )
-    let outbox = Outbox(schema: RatesMigrations.schema)
-    let events = EventRecorder(
-        source: EventSource(service: RatesService.name, instance: configuration.instanceID),
-        outbox: outbox,
-        logger: logger
-    )
+    let (events, relay) = platform.makeEvents(schema: RatesMigrations.schema)
     let calendar = RatesCalendar(publicationMinute: settings.publicationMinute)
     let store = RatesStore(database: platform.database, logger: logger)
     let answers = RatesAnswerCache(cache: platform.makeCache("rates.answers", of: CachedRatesAnswer.self))
@@ -88,13 +83,6 @@ package func buildApplication(
         schemaReady: {
             for await _ in migrated.cancelOnGracefulShutdown() {}
         },
-        logger: logger
-    )
-    let relay = OutboxRelay(
-        outbox: outbox,
-        database: platform.database,
-        redis: platform.redis,
-        settings: configuration.events,
         logger: logger
     )
     return try platform.makeApplication(

@@ -18,12 +18,7 @@ package func buildApplication(
 ) async throws -> some ApplicationProtocol {
     let settings = try UsersSettings(settings: configuration.settings)
     let platform = await ServicePlatform(configuration: configuration, logger: logger)
-    let outbox = Outbox(schema: UsersMigrations.schema)
-    let events = EventRecorder(
-        source: EventSource(service: UsersService.name, instance: configuration.instanceID),
-        outbox: outbox,
-        logger: logger
-    )
+    let (events, relay) = platform.makeEvents(schema: UsersMigrations.schema)
     let accounts = AccountStore(logger: logger)
     let tokens = TokenIssuer(
         verifier: platform.verifier,
@@ -49,13 +44,6 @@ package func buildApplication(
     UserAdminController(database: database, accounts: accounts, tokens: tokens, hasher: hasher, events: events)
         .addRoutes(to: router)
 
-    let relay = OutboxRelay(
-        outbox: outbox,
-        database: database,
-        redis: platform.redis,
-        settings: configuration.events,
-        logger: logger
-    )
     return try platform.makeApplication(
         router: router,
         schema: UsersMigrations.schema,

@@ -33,8 +33,6 @@ actor MemoryCache<Value: Sendable> {
         self.capacity = max(1, capacity)
     }
 
-    var count: Int { index.count }
-
     /// The cached value, or the right to load it, or the value another caller loads.
     func claim(_ key: String, tag: String) async throws -> Claim {
         if let value = value(for: key) { return .hit(value) }
@@ -101,11 +99,6 @@ actor MemoryCache<Value: Sendable> {
         head = slot
         if tail == nil { tail = slot }
         index[key] = slot
-    }
-
-    /// Drops the entries for `keys`.
-    func remove(_ keys: [String]) {
-        for key in keys { if let slot = index[key] { remove(slot: slot) } }
     }
 
     /// Drops every entry whose key starts with `prefix`.

@@ -42,7 +42,8 @@ package final class TwoTierCache<Value: Codable & Sendable>: InvalidatableCache 
     private let redis: RedisClient
     private let logger: Logger
     /// `cache_requests` by tier and result, made once: a lookup is on every request's path.
-    private let counters: [Tier: (hit: Counter, miss: Counter)]
+    private let l1Counters: (hit: Counter, miss: Counter)
+    private let l2Counters: (hit: Counter, miss: Counter)
 
     package init(name: String, capacity: Int, redis: RedisClient, metrics: ServiceMetrics, logger: Logger) {
         self.name = name
@@ -60,9 +61,8 @@ package final class TwoTierCache<Value: Codable & Sendable>: InvalidatableCache 
                 labels: [("cache", name), ("tier", tier.rawValue), ("result", result)]
             )
         }
-        self.counters = [
-            .l1: (counter(.l1, "hit"), counter(.l1, "miss")), .l2: (counter(.l2, "hit"), counter(.l2, "miss")),
-        ]
+        self.l1Counters = (counter(.l1, "hit"), counter(.l1, "miss"))
+        self.l2Counters = (counter(.l2, "hit"), counter(.l2, "miss"))
     }
 
     /// The value for `key` under `tag`, from L1, else L2, else `load` (stored in both for `ttl`).
@@ -119,10 +119,11 @@ package final class TwoTierCache<Value: Codable & Sendable>: InvalidatableCache 
     /// no longer read and expire), and `cache.invalidate` tells every replica to drop its L1 entries.
     package func invalidate(tags: [String]) async {
         guard !tags.isEmpty else { return }
-        await apply(CacheInvalidation(cache: name, tags: tags))
+        let invalidation = CacheInvalidation(cache: name, tags: tags)
+        await apply(invalidation)
         do {
             _ = try await redis.pipeline(tags.map { RedisCommand("INCR", [.string(generationKey($0))]) })
-            let message = try ContractJSON.makeEncoder().encode(CacheInvalidation(cache: name, tags: tags))
+            let message = try ContractJSON.makeEncoder().encode(invalidation)
             try await redis.publish(.bytes(ByteBuffer(data: message)), to: CacheInvalidation.channel)
         } catch {
             // L2 entries then live out their TTL, and other replicas' L1 too: stale for at most one TTL.
@@ -189,7 +190,7 @@ package final class TwoTierCache<Value: Codable & Sendable>: InvalidatableCache 
     private enum Tier: String { case l1, l2 }
 
     private func count(_ tier: Tier, hit: Bool) {
-        guard let counters = counters[tier] else { return }
+        let counters = tier == .l1 ? l1Counters : l2Counters
         (hit ? counters.hit : counters.miss).increment()
     }
 }

@@ -1,3 +1,5 @@
+import Contracts
+
 /// How events travel: the stream, its dead-letter stream, trimming, redelivery and the outbox relay's pace.
 package struct EventsSettings: Sendable {
     /// `EVENTS_STREAM` (default `events`): the stream every durable event is published on.
@@ -18,8 +20,8 @@ package struct EventsSettings: Sendable {
     package var outboxPollInterval: Duration
 
     package init(
-        stream: String = "events",
-        deadLetterStream: String = "events.dead",
+        stream: String = EventEnvelope.stream,
+        deadLetterStream: String = EventEnvelope.deadLetterStream,
         maxLength: Int = 1_000_000,
         maxDeliveries: Int = 5,
         claimIdle: Duration = .seconds(60),
@@ -38,25 +40,30 @@ package struct EventsSettings: Sendable {
     }
 
     package init(settings: Settings) throws {
+        let defaults = EventsSettings()
         self.init(
-            stream: settings.string("EVENTS_STREAM", default: "events"),
-            deadLetterStream: settings.string("EVENTS_DEAD_LETTER_STREAM", default: "events.dead"),
-            maxLength: try settings.int("EVENTS_STREAM_MAX_LENGTH", default: 1_000_000, in: 1000...1_000_000_000),
-            maxDeliveries: try settings.int("EVENTS_MAX_DELIVERIES", default: 5, in: 1...1000),
+            stream: settings.string("EVENTS_STREAM", default: defaults.stream),
+            deadLetterStream: settings.string("EVENTS_DEAD_LETTER_STREAM", default: defaults.deadLetterStream),
+            maxLength: try settings.int(
+                "EVENTS_STREAM_MAX_LENGTH",
+                default: defaults.maxLength,
+                in: 1000...1_000_000_000
+            ),
+            maxDeliveries: try settings.int("EVENTS_MAX_DELIVERIES", default: defaults.maxDeliveries, in: 1...1000),
             claimIdle: try settings.duration(
                 "EVENTS_CLAIM_IDLE",
-                default: .seconds(60),
+                default: defaults.claimIdle,
                 in: .seconds(1) ... .seconds(86_400)
             ),
             retryInterval: try settings.duration(
                 "EVENTS_RETRY_INTERVAL",
-                default: .seconds(5),
+                default: defaults.retryInterval,
                 in: .milliseconds(10) ... .seconds(3600)
             ),
-            outboxBatchSize: try settings.int("OUTBOX_BATCH_SIZE", default: 500, in: 1...10_000),
+            outboxBatchSize: try settings.int("OUTBOX_BATCH_SIZE", default: defaults.outboxBatchSize, in: 1...10_000),
             outboxPollInterval: try settings.duration(
                 "OUTBOX_POLL_INTERVAL",
-                default: .seconds(1),
+                default: defaults.outboxPollInterval,
                 in: .milliseconds(10) ... .seconds(600)
             )
         )

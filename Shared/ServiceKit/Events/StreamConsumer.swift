@@ -133,11 +133,7 @@ package final class StreamConsumer<Handler: EventHandler>: Service {
             let connection = self.blockingConnection.withLock { $0 }
             connection?.closeSoon()
         }
-        let connection = blockingConnection.withLock { current -> RedisConnection? in
-            defer { current = nil }
-            return current
-        }
-        await connection?.close()
+        await dropBlockingConnection()
     }
 
     // MARK: - The loop

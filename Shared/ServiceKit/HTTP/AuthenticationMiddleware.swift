@@ -27,7 +27,7 @@ package struct AuthenticationMiddleware<Context: ServiceContext>: RouterMiddlewa
         guard header.count > 7, header.prefix(7).lowercased() == "bearer " else {
             throw APIError.unauthorized("send the access token as Authorization: Bearer <token>")
         }
-        let token = String(header.dropFirst(7).drop { $0 == " " || $0 == "\t" })
+        let token = header.dropFirst(7).trimmingOptionalWhitespace
         var context = context
         do {
             let identity = try await verifier.verify(token)

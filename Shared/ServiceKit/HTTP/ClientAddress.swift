@@ -56,7 +56,7 @@ package enum ClientAddress {
         guard let peerAddress, let peerBytes = IPNetwork.parseAddress(peerAddress),
             trusted.contains(where: { $0.contains(peerBytes) }), let forwardedFor
         else { return peerAddress }
-        let hops = forwardedFor.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let hops = forwardedFor.split(separator: ",").map(\.trimmingOptionalWhitespace)
         for hop in hops.reversed() {
             guard let bytes = IPNetwork.parseAddress(hop) else { return peerAddress }
             if !trusted.contains(where: { $0.contains(bytes) }) { return hop }

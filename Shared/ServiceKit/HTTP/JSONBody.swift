@@ -14,6 +14,15 @@ package enum Patch<Value: Sendable>: Sendable {
         if case .set(let value) = self { return value }
         return nil
     }
+
+    /// `current` changed as the patch says: kept when absent, nil when cleared, replaced when set.
+    package func applied(to current: Value?) -> Value? {
+        switch self {
+        case .absent: current
+        case .clear: nil
+        case .set(let value): value
+        }
+    }
 }
 
 /// Reads a JSON object body field by field, collecting every problem so the caller answers one 422 listing

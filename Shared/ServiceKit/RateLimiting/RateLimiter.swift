@@ -26,6 +26,14 @@ package final class RateLimiter: Sendable {
     private let fallbackUntil = Mutex<ContinuousClock.Instant?>(nil)
     private let logger: Logger
     private let registry: PrometheusCollectorRegistry
+    /// `rate_limit_decisions` by policy, outcome and mode, each made on first use: this is on every request.
+    private let counters = Mutex<[CounterKey: Counter]>([:])
+
+    private struct CounterKey: Hashable {
+        var policy: String
+        var outcome: String
+        var mode: String
+    }
     /// Counts and reports, but never rejects (`RATE_LIMIT_SHADOW`).
     package let shadow: Bool
     private static let retryRedisAfter: Duration = .seconds(2)
@@ -83,16 +91,23 @@ package final class RateLimiter: Sendable {
             }
         }
         let outcome = decision.allowed ? "allowed" : (shadow ? "shadow_limited" : "limited")
-        registry.makeCounter(
+        counter(CounterKey(policy: policy.name, outcome: outcome, mode: mode)).increment()
+        if shadow && !decision.allowed { decision.allowed = true }
+        return decision
+    }
+
+    private func counter(_ key: CounterKey) -> Counter {
+        if let known = counters.withLock({ $0[key] }) { return known }
+        let made = registry.makeCounter(
             descriptor: .init(
                 metricName: "rate_limit_decisions",
                 unitName: "total",
                 helpText: "Rate limit decisions by policy, outcome and mode."
             ),
-            labels: [("policy", policy.name), ("decision", outcome), ("mode", mode)]
-        ).increment()
-        if shadow && !decision.allowed { decision.allowed = true }
-        return decision
+            labels: [("policy", key.policy), ("decision", key.outcome), ("mode", key.mode)]
+        )
+        counters.withLock { $0[key] = made }
+        return made
     }
 
     private static func decision(from reply: RESPValue) throws -> RateLimitDecision {

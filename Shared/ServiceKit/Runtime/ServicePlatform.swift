@@ -1,3 +1,4 @@
+import Contracts
 import Hummingbird
 import Logging
 import NIOCore
@@ -77,6 +78,25 @@ package struct ServicePlatform: Sendable {
             metrics: metrics,
             logger: logger
         )
+    }
+
+    /// The service's events, kept in its outbox in `schema`: the recorder its routes record changes with, and
+    /// the relay that publishes them to the stream (run it in `makeApplication(services:)`).
+    package func makeEvents(schema: String) -> (recorder: EventRecorder, relay: OutboxRelay) {
+        let outbox = Outbox(schema: schema)
+        let recorder = EventRecorder(
+            source: EventSource(service: configuration.serviceName, instance: configuration.instanceID),
+            outbox: outbox,
+            logger: logger
+        )
+        let relay = OutboxRelay(
+            outbox: outbox,
+            database: database,
+            redis: redis,
+            settings: configuration.events,
+            logger: logger
+        )
+        return (recorder, relay)
     }
 
     /// The runnable application: `router` behind the ``ServiceResponder``, the platform's clients, the

@@ -22,7 +22,10 @@ struct IngestionController: Sendable {
         router.post("api/activity/events", use: ingest)
     }
 
-    @Sendable func ingest(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+    @Sendable func ingest(
+        _ request: Request,
+        context: ServiceRequestContext
+    ) async throws -> EditedResponse<IngestionReceipt> {
         guard let key = request.headers[.apiKey], keys.contains(where: { Self.constantTimeEqual($0, key) }) else {
             throw APIError.unauthorized("send a valid ingestion key in X-Api-Key")
         }
@@ -53,9 +56,7 @@ struct IngestionController: Sendable {
         }
         context.logger.debug("events ingested", metadata: ["events.count": "\(envelopes.count)"])
         let receipt = IngestionReceipt(accepted: envelopes.count, ids: envelopes.map(\.id))
-        var response = try context.responseEncoder.encode(receipt, from: request, context: context)
-        response.status = .accepted
-        return response
+        return EditedResponse(status: .accepted, response: receipt)
     }
 
     /// The byte ranges of the envelopes in `bytes`: the elements of an array, or the one object.

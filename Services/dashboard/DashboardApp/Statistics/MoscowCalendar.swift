@@ -7,7 +7,7 @@ struct MoscowCalendar: Sendable {
 
     init() {
         var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Europe/Moscow") ?? TimeZone(secondsFromGMT: 3 * 3600) ?? .gmt
+        calendar.timeZone = .moscow
         self.calendar = calendar
     }
 

@@ -71,24 +71,34 @@ struct StatisticsStore: Sendable {
                 inMonth += month
             }
 
+            // One pass over the accepted quotes: the row without a currency is the converted revenue in RUB,
+            // each row with one is an amount in that currency without a rate for its day.
             let revenueRows = try await connection.query(
                 PostgresQuery(
                     unsafeSQL: Self.convertedDays + """
-                        SELECT
-                            coalesce(round(sum(amount * rate), 2), 0),
+                        SELECT CASE WHEN rate IS NULL THEN currency END,
+                            round(sum(amount * coalesce(rate, 1)), 2),
                             coalesce(round(sum(amount * rate) FILTER (WHERE accepted_on >= $2::date AND accepted_on < $3::date), 2), 0),
                             coalesce(round(sum(amount * rate) FILTER (WHERE accepted_on >= $4::date AND accepted_on < $2::date), 2), 0)
-                        FROM converted WHERE rate IS NOT NULL
+                        FROM converted
+                        GROUP BY 1
                         """,
                     binds: try Self.binds(organization, thisDay, nextDay, lastDay)
                 ),
                 logger: logger
             )
             var revenue = (total: Decimal.zero, this: Decimal.zero, last: Decimal.zero)
-            for try await row in revenueRows.decode((Decimal, Decimal, Decimal).self) { revenue = row }
-            let unconverted = try await Self.unconverted(organization, on: connection, logger: logger)
+            var unconverted: [String: Decimal] = [:]
+            for try await (currency, total, this, last) in revenueRows.decode((String?, Decimal, Decimal, Decimal).self)
+            {
+                if let currency {
+                    unconverted[currency] = total
+                } else {
+                    revenue = (total, this, last)
+                }
+            }
             let change: Decimal? =
-                revenue.last == 0 ? nil : Self.rounded((revenue.this - revenue.last) / revenue.last * 100, scale: 1)
+                revenue.last == 0 ? nil : ((revenue.this - revenue.last) / revenue.last * 100).rounded(scale: 1)
             return DashboardStats(
                 customers: customers,
                 quotes: QuoteStats(total: total, thisMonth: inMonth, byStatus: byStatus),
@@ -144,38 +154,10 @@ struct StatisticsStore: Sendable {
         }
     }
 
-    /// Accepted amounts without a rate for their day, by currency.
-    private static func unconverted(
-        _ organization: UUID,
-        on connection: PostgresConnection,
-        logger: Logger
-    ) async throws
-        -> [String: Decimal]
-    {
-        let rows = try await connection.query(
-            PostgresQuery(
-                unsafeSQL: convertedDays
-                    + "SELECT currency, round(sum(amount), 2) FROM converted WHERE rate IS NULL GROUP BY currency",
-                binds: try binds(organization)
-            ),
-            logger: logger
-        )
-        var amounts: [String: Decimal] = [:]
-        for try await (currency, amount) in rows.decode((String, Decimal).self) { amounts[currency] = amount }
-        return amounts
-    }
-
     private static func binds(_ organization: UUID, _ days: String...) throws -> PostgresBindings {
         var binds = PostgresBindings()
         binds.append(organization)
         for day in days { binds.append(day) }
         return binds
-    }
-
-    static func rounded(_ value: Decimal, scale: Int) -> Decimal {
-        var input = value
-        var result = Decimal()
-        NSDecimalRound(&result, &input, scale, .plain)
-        return result
     }
 }

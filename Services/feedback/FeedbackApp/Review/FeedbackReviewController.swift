@@ -84,11 +84,7 @@ struct FeedbackReviewController: Sendable {
                 item.status = status
                 resolution = status.isClosed ? .close(by: identity.userID) : .reopen
             }
-            switch note {
-            case .absent: break
-            case .clear: item.adminNote = nil
-            case .set(let text): item.adminNote = text
-            }
+            item.adminNote = note.applied(to: item.adminNote)
             guard item != before else { return item }
             let updated = try await store.update(item, resolution: resolution, on: connection)
             try await events.record(

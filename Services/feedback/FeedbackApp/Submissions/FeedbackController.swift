@@ -26,7 +26,10 @@ struct FeedbackController: Sendable {
 
     /// Records a submission (201), or answers with the earlier one (200) for an identical message within
     /// ``duplicateWindow`` or a retry with the same `Idempotency-Key`.
-    @Sendable func submit(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+    @Sendable func submit(
+        _ request: Request,
+        context: ServiceRequestContext
+    ) async throws -> EditedResponse<FeedbackItem> {
         let identity = try context.requireIdentity()
         let key = try Self.idempotencyKey(request)
         var body = try await JSONBody.read(request, context: context, allowed: Self.fields)
@@ -97,9 +100,7 @@ struct FeedbackController: Sendable {
             }
             return answer
         }
-        var response = try context.responseEncoder.encode(item.forSubmitter, from: request, context: context)
-        response.status = created ? .created : .ok
-        return response
+        return EditedResponse(status: created ? .created : .ok, response: item.forSubmitter)
     }
 
     /// The caller's own submissions, newest first, paged.
@@ -160,6 +161,6 @@ struct FeedbackController: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         let digest = SHA256.hash(data: try encoder.encode(submission))
-        return digest.map { String(format: "%02x", $0) }.joined()
+        return digest.hexString
     }
 }

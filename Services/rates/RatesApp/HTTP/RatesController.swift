@@ -132,9 +132,10 @@ struct RatesController: Sendable {
         // midnight: keying by the Moscow day and the side of the publication time means an entry is never
         // served past either, whatever its TTL.
         let now = clock.now()
-        let phase = calendar.isAfterPublication(now) ? "after" : "before"
+        let today = calendar.day(of: now)
+        let phase = calendar.isAfterPublication(now, today: today) ? "after" : "before"
         let answer = try await answers.answer(
-            "\(calendar.day(of: now))|\(phase)|\(key)",
+            "\(today)|\(phase)|\(key)",
             now: { clock.now() },
             load: load
         )

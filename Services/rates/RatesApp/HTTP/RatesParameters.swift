@@ -27,7 +27,7 @@ extension QueryParameters {
     mutating func currencies(_ name: String) -> [String]? {
         guard let value = raw(name) else { return nil }
         let codes = value.split(separator: ",", omittingEmptySubsequences: false).map {
-            $0.trimmingCharacters(in: .whitespaces).uppercased()
+            $0.trimmingOptionalWhitespace.uppercased()
         }
         guard codes.count <= RatesParameters.maxSymbols else {
             reject(name, "must list at most \(RatesParameters.maxSymbols) currencies")

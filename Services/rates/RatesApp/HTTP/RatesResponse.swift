@@ -5,6 +5,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import NIOFoundationEssentialsCompat
+import ServiceKit
 
 /// Renders rates answers with HTTP caching: a strong `ETag` over the body (keys sorted, so every replica
 /// computes the same one), `Cache-Control` from the answer's freshness, and `304 Not Modified` when the
@@ -56,14 +57,14 @@ enum RatesResponse {
     /// A strong validator: the first 16 bytes of the body's SHA-256, quoted.
     static func etag(_ data: Data) -> String {
         let digest = SHA256.hash(data: data)
-        return "\"" + digest.prefix(16).map { String(format: "%02x", $0) }.joined() + "\""
+        return "\"" + digest.prefix(16).hexString + "\""
     }
 
     /// Whether an `If-None-Match` header value names `tag` (weak comparison, as RFC 9110 asks for GET).
     static func matches(_ header: String?, _ tag: String) -> Bool {
         guard let header else { return false }
         return header.split(separator: ",").contains { candidate in
-            let candidate = candidate.trimmingCharacters(in: .whitespaces)
+            let candidate = candidate.trimmingOptionalWhitespace
             return candidate == "*" || candidate == tag || candidate == "W/" + tag
         }
     }

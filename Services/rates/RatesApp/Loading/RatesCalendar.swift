@@ -22,34 +22,36 @@ package struct RatesCalendar: Sendable {
     /// Minutes after Moscow midnight from which tomorrow's set may be published.
     package let publicationMinute: Int
 
-    /// Europe/Moscow (UTC+3 all year since 2014; the fixed offset is the fallback when tzdata is missing).
-    static let moscow = TimeZone(identifier: "Europe/Moscow") ?? TimeZone(secondsFromGMT: 3 * 3600) ?? .gmt
-
     package init(publicationMinute: Int) {
         self.publicationMinute = publicationMinute
     }
 
     /// The Moscow calendar day `instant` falls on.
     package func day(of instant: Date) -> CalendarDay {
-        CalendarDay(instant.addingTimeInterval(Double(Self.moscow.secondsFromGMT(for: instant))))
+        CalendarDay(instant.addingTimeInterval(Double(TimeZone.moscow.secondsFromGMT(for: instant))))
     }
 
     /// The instant `minute` minutes after Moscow midnight starting `day`.
     package func instant(_ day: CalendarDay, minute: Int = 0) -> Date {
         let utcMidnight = day.start
-        let offset = Self.moscow.secondsFromGMT(for: utcMidnight)
+        let offset = TimeZone.moscow.secondsFromGMT(for: utcMidnight)
         return utcMidnight.addingTimeInterval(Double(minute * 60 - offset))
     }
 
     /// Whether tomorrow's set may already be published at `instant`.
     package func isAfterPublication(_ instant: Date) -> Bool {
-        instant >= self.instant(day(of: instant), minute: publicationMinute)
+        isAfterPublication(instant, today: day(of: instant))
+    }
+
+    /// Whether tomorrow's set may already be published at `instant`, which falls on `today` (Moscow).
+    package func isAfterPublication(_ instant: Date, today: CalendarDay) -> Bool {
+        instant >= self.instant(today, minute: publicationMinute)
     }
 
     /// The day whose set the scheduler wants at `instant`: tomorrow from the publication time on, else today.
     package func target(at instant: Date) -> CalendarDay {
         let today = day(of: instant)
-        return isAfterPublication(instant) ? today.adding(days: 1) : today
+        return isAfterPublication(instant, today: today) ? today.adding(days: 1) : today
     }
 
     /// The next instant after `instant` at which answers about "today" can change: today's publication time

@@ -1,4 +1,5 @@
 import Foundation
+import ServiceKit
 
 /// ISO 4217 letter codes as the service uses them.
 package enum CurrencyCode {
@@ -54,10 +55,7 @@ package enum RateMath {
 
     /// `value` rounded half away from zero to `scale` decimal places.
     package static func rounded(_ value: Decimal, scale: Int) -> Decimal {
-        var value = value
-        var result = Decimal()
-        NSDecimalRound(&result, &value, scale, .plain)
-        return result
+        value.rounded(scale: scale)
     }
 
     /// `value` rounded half away from zero to `digits` significant digits.

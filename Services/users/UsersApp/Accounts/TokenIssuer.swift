@@ -15,7 +15,7 @@ struct TokenIssuer: Sendable {
 
     /// What presenting a refresh token led to.
     enum Refresh {
-        case rotated(UserAccount, TokenResponse)
+        case rotated(TokenResponse)
         /// A token already replaced was presented again: its family is now revoked.
         case reused(familyID: UUID, user: UserAccount)
         case invalid
@@ -46,11 +46,12 @@ struct TokenIssuer: Sendable {
 
     /// Rotates `token`, in the caller's transaction.
     func refresh(_ token: String, accounts: AccountStore, on connection: PostgresConnection) async throws -> Refresh {
+        let hash = Self.digest(token)
         let rows = try await connection.query(
             """
             SELECT t.family_id, t.user_id, t.expires_at, t.rotated_at, t.revoked_at, u.organization_id
             FROM users.refresh_tokens t JOIN users.users u ON u.id = t.user_id
-            WHERE t.token_hash = \(Self.digest(token))
+            WHERE t.token_hash = \(hash)
             FOR UPDATE OF t
             """,
             logger: logger
@@ -66,10 +67,10 @@ struct TokenIssuer: Sendable {
         }
         guard found.revoked == nil, found.expires > Date(), user.active else { return .invalid }
         try await connection.query(
-            "UPDATE users.refresh_tokens SET rotated_at = now() WHERE token_hash = \(Self.digest(token))",
+            "UPDATE users.refresh_tokens SET rotated_at = now() WHERE token_hash = \(hash)",
             logger: logger
         )
-        return .rotated(user, try await issue(for: user, family: found.family, on: connection))
+        return .rotated(try await issue(for: user, family: found.family, on: connection))
     }
 
     /// Revokes the family `token` belongs to (logout); false when the token is unknown.
@@ -107,9 +108,6 @@ struct TokenIssuer: Sendable {
     }
 
     static func digest(_ token: String) -> String {
-        SHA256.hash(data: Array(token.utf8)).map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        SHA256.hash(data: Array(token.utf8)).hexString
     }
 }

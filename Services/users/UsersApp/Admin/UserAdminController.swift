@@ -46,7 +46,10 @@ struct UserAdminController: Sendable {
         }
     }
 
-    @Sendable func create(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+    @Sendable func create(
+        _ request: Request,
+        context: ServiceRequestContext
+    ) async throws -> EditedResponse<UserAccount> {
         let identity = try context.requireRole(.admin)
         var body = try await JSONBody.read(
             request,
@@ -88,9 +91,7 @@ struct UserAdminController: Sendable {
             )
             return user
         }
-        var response = try context.responseEncoder.encode(user, from: request, context: context)
-        response.status = HTTPResponse.Status.created
-        return response
+        return EditedResponse(status: .created, response: user)
     }
 
     @Sendable func update(_ request: Request, context: ServiceRequestContext) async throws -> UserAccount {

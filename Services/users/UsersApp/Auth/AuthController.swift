@@ -25,7 +25,10 @@ struct AuthController: Sendable {
         group.post("logout", use: logout)
     }
 
-    @Sendable func register(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+    @Sendable func register(
+        _ request: Request,
+        context: ServiceRequestContext
+    ) async throws -> EditedResponse<RegistrationResponse> {
         guard registrationEnabled else {
             throw APIError.forbidden("registration is turned off here; ask your organization's admin for an account")
         }
@@ -74,9 +77,7 @@ struct AuthController: Sendable {
             )
             return RegistrationResponse(user: user, organization: organization, tokens: issued)
         }
-        var response = try context.responseEncoder.encode(registration, from: request, context: context)
-        response.status = HTTPResponse.Status.created
-        return response
+        return EditedResponse(status: .created, response: registration)
     }
 
     @Sendable func login(_ request: Request, context: ServiceRequestContext) async throws -> TokenResponse {
@@ -144,7 +145,7 @@ struct AuthController: Sendable {
             return outcome
         }
         switch outcome {
-        case .rotated(_, let issued):
+        case .rotated(let issued):
             return issued
         case .reused:
             context.logger.warning("a rotated refresh token was presented again: its family is revoked")

@@ -119,14 +119,3 @@ struct ProfileController: Sendable {
         return .set(email)
     }
 }
-
-extension Patch {
-    /// `current` changed as the patch says: kept when absent, nil when cleared, replaced when set.
-    func applied(to current: Value?) -> Value? {
-        switch self {
-        case .absent: current
-        case .clear: nil
-        case .set(let value): value
-        }
-    }
-}
