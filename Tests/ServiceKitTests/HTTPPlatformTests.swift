@@ -231,6 +231,18 @@ struct HTTPPlatformTests {
         }
     }
 
+    @Test("generated request ids are distinct lowercase version 4 UUIDs")
+    func generatedRequestIDs() {
+        let ids = (0..<10_000).map { _ in RequestID.resolve(nil) }
+        #expect(Set(ids).count == ids.count)
+        for id in ids.prefix(100) {
+            let uuid = try? #require(UUID(uuidString: id))
+            #expect(id == uuid?.uuidString.lowercased())
+            #expect(Array(id)[14] == "4", "version 4")
+            #expect("89ab".contains(Array(id)[19]), "RFC 4122 variant")
+        }
+    }
+
     @Test("health and metrics answer without a token; readiness sees Postgres and Redis")
     func health() async throws {
         try await Self.makeApplication().test(.router) { client in

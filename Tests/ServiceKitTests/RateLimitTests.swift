@@ -62,6 +62,48 @@ struct RateLimitTests {
         #expect(statuses.filter { $0 == .tooManyRequests }.count == 200 - allowed)
     }
 
+    @Test("2,000 concurrent decisions for 20 callers go to Redis in batches and each caller gets exactly its quota")
+    func batchedDecisions() async throws {
+        try await TestInfrastructure.withRedis { redis in
+            let limiter = RateLimiter(
+                redis: redis,
+                shadow: false,
+                metrics: ServiceMetrics(),
+                logger: TestInfrastructure.logger("kit")
+            )
+            let policy = RateLimitPolicy(
+                name: TestInfrastructure.uniqueName("batch"),
+                limit: 30,
+                period: .seconds(3600)
+            )
+            let before = try await Self.scriptCalls(redis)
+            let decisions = await withTaskGroup(of: (Int, RateLimitDecision).self) { group in
+                for index in 0..<2000 {
+                    group.addTask { (index % 20, await limiter.acquire(policy, caller: "caller-\(index % 20)")) }
+                }
+                var decisions: [(Int, RateLimitDecision)] = []
+                for await decision in group { decisions.append(decision) }
+                return decisions
+            }
+            let calls = try await Self.scriptCalls(redis) - before
+            for caller in 0..<20 {
+                let mine = decisions.filter { $0.0 == caller }.map(\.1)
+                #expect(mine.filter(\.allowed).count == 30, "caller \(caller)")
+                #expect(Set(mine.filter(\.allowed).map(\.remaining)) == Set(0..<30), "each remaining count once")
+                #expect(mine.filter { !$0.allowed }.allSatisfy { $0.retryAfter > .zero })
+            }
+            #expect(calls < 2000, "\(calls) script calls for 2,000 decisions")
+        }
+    }
+
+    /// How many times Redis has run a script (EVALSHA) since it started.
+    static func scriptCalls(_ redis: RedisClient) async throws -> Int {
+        let info = try await redis.send(RedisCommand("INFO", ["commandstats"])).string ?? ""
+        let line = info.split(whereSeparator: \.isNewline).first { $0.hasPrefix("cmdstat_evalsha:") } ?? ""
+        let calls = line.split(separator: ",").first { $0.contains("calls=") }?.split(separator: "=").last
+        return calls.flatMap { Int($0) } ?? 0
+    }
+
     @Test("the whole burst is available at once; the next request is refused with its headers and problem")
     func burst() async throws {
         let headers = try await Self.token()

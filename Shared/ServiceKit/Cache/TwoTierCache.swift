@@ -98,18 +98,18 @@ package final class TwoTierCache<Value: Codable & Sendable>: InvalidatableCache 
                 if let shared, let stored = await sharedValue(shared) {
                     count(.l2, hit: true)
                     value = stored.value
-                    await memory.store(localKey, value, ttl: stored.remaining, tag: tag, generation: generation)
+                    memory.store(localKey, value, ttl: stored.remaining, tag: tag, generation: generation)
                 } else {
                     count(.l2, hit: false)
                     let loaded = try await load()
                     value = loaded.value
                     if let shared { await share(value, at: shared, ttl: loaded.ttl) }
-                    await memory.store(localKey, value, ttl: loaded.ttl, tag: tag, generation: generation)
+                    memory.store(localKey, value, ttl: loaded.ttl, tag: tag, generation: generation)
                 }
-                await memory.finish(localKey, with: .success(value))
+                memory.finish(localKey, with: .success(value))
                 return value
             } catch {
-                await memory.finish(localKey, with: .failure(error))
+                memory.finish(localKey, with: .failure(error))
                 throw error
             }
         }
@@ -136,11 +136,11 @@ package final class TwoTierCache<Value: Codable & Sendable>: InvalidatableCache 
 
     package func apply(_ invalidation: CacheInvalidation) async {
         guard invalidation.cache == name else { return }
-        for tag in invalidation.tags { await memory.invalidate(tag: tag) }
+        for tag in invalidation.tags { memory.invalidate(tag: tag) }
     }
 
     package func clearLocal() async {
-        await memory.removeAll()
+        memory.removeAll()
     }
 
     // MARK: - Redis tier

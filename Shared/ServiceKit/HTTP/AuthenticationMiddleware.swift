@@ -32,8 +32,6 @@ package struct AuthenticationMiddleware<Context: ServiceContext>: RouterMiddlewa
         do {
             let identity = try await verifier.verify(token)
             context.identity = identity
-            context.logger[metadataKey: "user.id"] = .string(identity.userID.uuidString.lowercased())
-            context.logger[metadataKey: "org.id"] = .string(identity.organizationID.uuidString.lowercased())
         } catch {
             throw APIError.unauthorized(error.message)
         }

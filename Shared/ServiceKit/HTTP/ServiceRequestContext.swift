@@ -20,6 +20,10 @@ package protocol ServiceContext: RequestContext where Source == ApplicationReque
     var clientIP: String? { get set }
     /// The caller's `User-Agent`; set by ``ServiceResponder``.
     var userAgent: String? { get set }
+    /// The request's logger: the service's, with the request id and the caller as metadata.
+    var logger: Logger { get set }
+    /// The level of ``logger``, read without attaching the metadata.
+    var logLevel: Logger.Level { get }
 }
 
 extension ServiceContext {
@@ -46,6 +50,8 @@ package struct ServiceRequestContext: ServiceContext {
     package let remoteAddress: SocketAddress?
     package var clientIP: String?
     package var userAgent: String?
+    /// The service's logger, without the request's metadata.
+    private var serviceLogger: Logger
 
     package init(source: ApplicationRequestContextSource) {
         self.coreContext = .init(source: source)
@@ -53,7 +59,25 @@ package struct ServiceRequestContext: ServiceContext {
         self.requestID = ""
         self.bodyLimit = 1 << 20
         self.remoteAddress = source.channel.remoteAddress
+        self.serviceLogger = source.logger
     }
+
+    /// The service's logger with `request.id` and, for a signed-in caller, `user.id` and `org.id`. The metadata
+    /// is attached when a logger is asked for, not on every request: most requests log nothing.
+    package var logger: Logger {
+        get {
+            var logger = serviceLogger
+            if !requestID.isEmpty { logger[metadataKey: "request.id"] = .string(requestID) }
+            if let identity {
+                logger[metadataKey: "user.id"] = .string(identity.userIDText)
+                logger[metadataKey: "org.id"] = .string(identity.organizationIDText)
+            }
+            return logger
+        }
+        set { serviceLogger = newValue }
+    }
+
+    package var logLevel: Logger.Level { serviceLogger.logLevel }
 
     package var maxUploadSize: Int { bodyLimit }
     package var requestDecoder: ContractRequestDecoder { ContractRequestDecoder() }

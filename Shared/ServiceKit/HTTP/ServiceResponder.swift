@@ -8,7 +8,7 @@ import Logging
 /// timeout with a 503, and records the request in the metrics.
 ///
 /// It wraps the router's responder rather than being a middleware because the timeout must run the router in
-/// a child task, and a middleware's `next` cannot leave the current task. Health and metrics requests skip
+/// a task of its own, and a middleware's `next` cannot leave the current task. Health and metrics requests skip
 /// all of it: they must cost nothing.
 package struct ServiceResponder<Context: ServiceContext>: HTTPResponder {
     private let router: RouterResponder<Context>
@@ -32,7 +32,6 @@ package struct ServiceResponder<Context: ServiceContext>: HTTPResponder {
         let start = ContinuousClock.now
         var context = context
         context.requestID = RequestID.resolve(request.headers[.requestID])
-        context.logger[metadataKey: "request.id"] = .string(context.requestID)
         context.bodyLimit = maxBodySize
         context.clientIP = ClientAddress.resolve(
             peer: context.remoteAddress,
@@ -65,6 +64,7 @@ package struct ServiceResponder<Context: ServiceContext>: HTTPResponder {
             status: response.status.code,
             duration: elapsed
         )
+        guard context.logLevel <= .debug else { return response }
         context.logger.debug(
             "request",
             metadata: [
@@ -75,18 +75,26 @@ package struct ServiceResponder<Context: ServiceContext>: HTTPResponder {
         return response
     }
 
+    /// Runs the router in a task of its own, cancelled when it runs past the timeout: a handler's `next` cannot
+    /// leave the current task, and cancelling this one would end the connection's. A request that ran out of
+    /// time answers 503 whatever its handler did once cancelled.
     private func runWithTimeout(_ request: Request, context: Context) async throws -> Response {
         let router = self.router
         let timeout = self.timeout
-        return try await withThrowingTaskGroup(of: Response.self) { group in
-            group.addTask { try await router.respond(to: request, context: context) }
-            group.addTask {
-                try await Task.sleep(for: timeout)
-                throw APIError.timeout(timeout)
+        let task = Task { try await router.respond(to: request, context: context) }
+        let watch = RequestDeadlines.shared.watch(until: .now + timeout) { task.cancel() }
+        let response: Response
+        do {
+            response = try await withTaskCancellationHandler {
+                try await task.value
+            } onCancel: {
+                task.cancel()
             }
-            defer { group.cancelAll() }
-            guard let response = try await group.next() else { throw APIError.timeout(timeout) }
-            return response
+        } catch {
+            guard RequestDeadlines.shared.release(watch) else { throw APIError.timeout(timeout) }
+            throw error
         }
+        guard RequestDeadlines.shared.release(watch) else { throw APIError.timeout(timeout) }
+        return response
     }
 }

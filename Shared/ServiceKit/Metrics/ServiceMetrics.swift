@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Prometheus
+import Synchronization
 
 /// The service's Prometheus registry, exposed at `GET /metrics`, plus process gauges refreshed on each scrape.
 package final class ServiceMetrics: Sendable {
@@ -76,6 +77,20 @@ package enum ProcessMemory {
 /// labelled by method, route pattern (not the raw path, to bound cardinality) and status.
 package struct HTTPMetrics: Sendable {
     private let registry: PrometheusCollectorRegistry
+    /// The counter and histogram of each label set, made on first use: making them takes the registry's lock
+    /// and builds label strings, and this runs on every request.
+    private let handles = Handles()
+
+    private final class Handles: Sendable {
+        let known = Mutex<[Key: (requests: Counter, duration: DurationHistogram)]>([:])
+    }
+
+    private struct Key: Hashable {
+        var method: HTTPRequest.Method
+        var route: String
+        var status: Int
+    }
+
     private static var requests: MetricNameDescriptor {
         MetricNameDescriptor(
             metricName: "http_requests",
@@ -101,10 +116,23 @@ package struct HTTPMetrics: Sendable {
     }
 
     func record(method: HTTPRequest.Method, route: String, status: Int, duration: Duration) {
-        let labels = [("method", method.rawValue), ("route", route), ("status", String(status))]
-        registry.makeCounter(descriptor: Self.requests, labels: labels).increment()
-        registry.makeDurationHistogram(descriptor: Self.duration, labels: labels, buckets: Self.buckets).record(
-            duration
-        )
+        let key = Key(method: method, route: route, status: status)
+        let handle =
+            handles.known.withLock { $0[key] }
+            ?? {
+                let labels = [("method", method.rawValue), ("route", route), ("status", String(status))]
+                let made = (
+                    requests: registry.makeCounter(descriptor: Self.requests, labels: labels),
+                    duration: registry.makeDurationHistogram(
+                        descriptor: Self.duration,
+                        labels: labels,
+                        buckets: Self.buckets
+                    )
+                )
+                handles.known.withLock { $0[key] = made }
+                return made
+            }()
+        handle.requests.increment()
+        handle.duration.record(duration)
     }
 }

@@ -30,7 +30,7 @@ package struct RateLimitMiddleware<Context: ServiceContext>: RouterMiddleware {
         let policy = rules.policy(method: request.method.rawValue, path: context.endpointPath)
         let caller: String =
             switch (policy.key, context.identity) {
-            case (.user, .some(let identity)): "u:\(identity.userID.uuidString.lowercased())"
+            case (.user, .some(let identity)): "u:" + identity.userIDText
             default: "ip:\(context.clientIP ?? "unknown")"
             }
         let decision = await limiter.acquire(policy, caller: caller)

@@ -10,24 +10,22 @@ package struct RateLimitPolicy: Sendable, Equatable {
     }
 
     /// The policy's name in headers, metrics and configuration (`default`, `login`, `export`).
-    package var name: String
-    package var limit: Int
-    package var period: Duration
-    package var key: Key
+    package let name: String
+    package let limit: Int
+    package let period: Duration
+    package let key: Key
+    /// The time one request "costs": the period divided by the limit.
+    let emissionInterval: Duration
+    /// The `RateLimit-Policy` field value (draft-ietf-httpapi-ratelimit-headers): `"name";q=50;w=60`.
+    let headerValue: String
 
     package init(name: String, limit: Int, period: Duration, key: Key = .user) {
         self.name = name
         self.limit = limit
         self.period = period
         self.key = key
-    }
-
-    /// The time one request "costs": the period divided by the limit.
-    var emissionInterval: Duration { period / limit }
-
-    /// The `RateLimit-Policy` field value (draft-ietf-httpapi-ratelimit-headers): `"name";q=50;w=60`.
-    var headerValue: String {
-        "\"\(name)\";q=\(limit);w=\(max(1, period.components.seconds))"
+        self.emissionInterval = period / limit
+        self.headerValue = "\"\(name)\";q=\(limit);w=\(max(1, period.components.seconds))"
     }
 }
 
@@ -81,9 +79,6 @@ package struct RateLimitRules: Sendable {
         else {
             throw ConfigurationError(variable: name, value: text, expected: "limit/period such as 50/1m or 10/60s")
         }
-        var configured = policy
-        configured.limit = limit
-        configured.period = period
-        return configured
+        return RateLimitPolicy(name: policy.name, limit: limit, period: period, key: policy.key)
     }
 }

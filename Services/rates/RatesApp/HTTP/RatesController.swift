@@ -3,6 +3,7 @@ import Foundation
 import Hummingbird
 import Logging
 import ServiceKit
+import Synchronization
 
 /// `GET /api/exchange-rates[/latest|/{date}|/history|/currencies|/convert|/status]` for any signed-in user and
 /// `POST /api/exchange-rates/load` for admins. Reads go through ``RatesQuery``; every bad parameter is a 422
@@ -16,6 +17,7 @@ struct RatesController: Sendable {
     let clock: any RatesClock
     let settings: RatesSettings
     let answers: RatesAnswerCache
+    let period = AnswerPeriod()
     /// The earliest day CBR has daily sets for.
     static let firstCBRDay = CalendarDay(year: 1992, month: 7, day: 1)
 
@@ -131,11 +133,8 @@ struct RatesController: Sendable {
         // Answers change only when a set is stored (which drops the cache), at the publication time and at
         // midnight: keying by the Moscow day and the side of the publication time means an entry is never
         // served past either, whatever its TTL.
-        let now = clock.now()
-        let today = calendar.day(of: now)
-        let phase = calendar.isAfterPublication(now, today: today) ? "after" : "before"
         let answer = try await answers.answer(
-            "\(today)|\(phase)|\(key)",
+            period.key(at: clock.now(), calendar: calendar) + "|" + key,
             now: { clock.now() },
             load: load
         )
@@ -215,5 +214,25 @@ struct RatesController: Sendable {
         }
         try body.validate()
         return day
+    }
+}
+
+/// The Moscow day and the side of the publication time an instant falls on, as the part of a cache key that
+/// says when an answer was made; remembered until either changes, since every read needs it and computing it
+/// takes calendar arithmetic.
+final class AnswerPeriod: Sendable {
+    private let known = Mutex<(start: Date, end: Date, key: String)?>(nil)
+
+    /// The key part for `now`: `YYYY-MM-DD|before` or `YYYY-MM-DD|after`.
+    func key(at now: Date, calendar: RatesCalendar) -> String {
+        if let known = known.withLock({ $0 }), known.start <= now, now < known.end { return known.key }
+        let today = calendar.day(of: now)
+        let after = calendar.isAfterPublication(now, today: today)
+        let start = calendar.instant(today, minute: after ? calendar.publicationMinute : 0)
+        let computed = (
+            start: start, end: calendar.nextChange(after: now), key: "\(today)|\(after ? "after" : "before")"
+        )
+        known.withLock { $0 = computed }
+        return computed.key
     }
 }
