@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import ServiceKit
 import ServiceLifecycle
 import Synchronization
@@ -39,6 +40,34 @@ struct TwoTierCacheTests {
             let second = Self.cache(name, redis)
             #expect(try await second.value(for: "k", tag: "t", ttl: .seconds(60), load: load) == ["value"])
             #expect(loads.value == 1, "the second replica's L1 missed, its L2 hit")
+        }
+    }
+
+    @Test("a rendered answer travels through Redis byte for byte and answers as JSON")
+    func renderedAnswers() async throws {
+        try await TestInfrastructure.withRedis { (redis) async throws in
+            let name = TestInfrastructure.uniqueName("rendered")
+            let rendered = try RenderedJSON(encoding: ["сумма": "12.50", "note": "a \"quoted\" word"])
+            let make: @Sendable () -> TwoTierCache<RenderedJSON> = {
+                TwoTierCache(
+                    name: name,
+                    capacity: 10,
+                    redis: redis,
+                    metrics: ServiceMetrics(),
+                    logger: TestInfrastructure.logger("cache")
+                )
+            }
+            _ = try await make().value(for: "k", tag: "t", ttl: .seconds(60)) { rendered }
+            let fromRedis = try await make().value(for: "k", tag: "t", ttl: .seconds(60)) {
+                Issue.record("the second replica should find the answer in Redis")
+                return rendered
+            }
+            #expect(fromRedis == rendered)
+            #expect(String(buffer: fromRedis.body) == String(buffer: rendered.body))
+            #expect(
+                try JSONDecoder().decode([String: String].self, from: Data(String(buffer: fromRedis.body).utf8))
+                    == ["сумма": "12.50", "note": "a \"quoted\" word"]
+            )
         }
     }
 

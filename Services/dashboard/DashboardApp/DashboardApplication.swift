@@ -22,8 +22,8 @@ package func buildApplication(
     let settings = try DashboardSettings(settings: configuration.settings)
     let platform = await ServicePlatform(configuration: configuration, logger: logger)
     let cache = DashboardCache(
-        stats: platform.makeCache("dashboard.stats", of: DashboardStats.self),
-        trends: platform.makeCache("dashboard.trends", of: RevenueTrends.self),
+        stats: platform.makeCache("dashboard.stats", of: RenderedJSON.self),
+        trends: platform.makeCache("dashboard.trends", of: RenderedJSON.self),
         ttl: settings.cacheTTL
     )
     let router = try platform.makeRouter()

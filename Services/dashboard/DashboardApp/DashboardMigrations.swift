@@ -66,5 +66,19 @@ package enum DashboardMigrations {
                 """,
             ]
         ),
+        Migration(
+            3,
+            "statistics_indexes",
+            [
+                // Per-status counts as an index-only scan.
+                "CREATE INDEX quotes_status_date ON dashboard.quotes (organization_id, status, quote_date) WHERE NOT deleted",
+                // Accepted amounts per currency and day, in index order. `accepted_on IS NOT NULL` keeps the
+                // planner's row estimate right, so it picks this index over `quotes_accepted`.
+                """
+                CREATE INDEX quotes_accepted_days ON dashboard.quotes (organization_id, currency, accepted_on)
+                INCLUDE (total_amount) WHERE status = 'accepted' AND NOT deleted AND accepted_on IS NOT NULL
+                """,
+            ]
+        ),
     ]
 }

@@ -3,11 +3,11 @@ import Foundation
 import Hummingbird
 import ServiceKit
 
-/// The dashboard's cached figures: per organization, for `DASHBOARD_CACHE_TTL`, dropped everywhere as soon
-/// as an applied event changes that organization's numbers.
+/// The dashboard's cached figures, kept rendered: per organization, for `DASHBOARD_CACHE_TTL`, dropped
+/// everywhere as soon as an applied event changes that organization's numbers.
 struct DashboardCache: Sendable {
-    let stats: TwoTierCache<DashboardStats>
-    let trends: TwoTierCache<RevenueTrends>
+    let stats: TwoTierCache<RenderedJSON>
+    let trends: TwoTierCache<RenderedJSON>
     let ttl: Duration
 
     func invalidate(organizations: Set<UUID>) async {
@@ -28,29 +28,22 @@ struct DashboardController: Sendable {
         group.get("revenue-trends", use: trends)
     }
 
-    @Sendable func stats(_ request: Request, context: ServiceRequestContext) async throws -> DashboardStats {
-        let organization = try context.requireIdentity().organizationID
+    @Sendable func stats(_ request: Request, context: ServiceRequestContext) async throws -> RenderedJSON {
+        let identity = try context.requireIdentity()
         let store = self.store
-        return try await cache.stats.value(for: "stats", tag: organization.uuidString.lowercased(), ttl: cache.ttl) {
-            try await store.stats(organization: organization)
+        return try await cache.stats.value(for: "stats", tag: identity.organizationIDText, ttl: cache.ttl) {
+            try RenderedJSON(encoding: try await store.stats(organization: identity.organizationID))
         }
     }
 
-    @Sendable func trends(_ request: Request, context: ServiceRequestContext) async throws -> RevenueTrends {
-        let organization = try context.requireIdentity().organizationID
+    @Sendable func trends(_ request: Request, context: ServiceRequestContext) async throws -> RenderedJSON {
+        let identity = try context.requireIdentity()
         var query = QueryParameters(request)
         let months = query.int("months", in: 1...36) ?? 12
         try query.validate()
         let store = self.store
-        return try await cache.trends.value(
-            for: "trends:\(months)",
-            tag: organization.uuidString.lowercased(),
-            ttl: cache.ttl
-        ) {
-            try await store.trends(organization: organization, months: months)
+        return try await cache.trends.value(for: "trends:\(months)", tag: identity.organizationIDText, ttl: cache.ttl) {
+            try RenderedJSON(encoding: try await store.trends(organization: identity.organizationID, months: months))
         }
     }
 }
-
-extension DashboardStats: ResponseEncodable {}
-extension RevenueTrends: ResponseEncodable {}

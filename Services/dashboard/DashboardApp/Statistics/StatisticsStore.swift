@@ -5,92 +5,166 @@ import PostgresNIO
 import ServiceKit
 
 /// Computes an organization's figures from the projection. Revenue converts each accepted quote at the CBR
-/// rate effective on its acceptance day (the latest set dated on or before it), exactly, in `numeric`;
-/// amounts are summed per currency and day first, so the rate lookup runs once per day, not per quote.
+/// rate effective on its acceptance day (the latest set dated on or before it), exactly, in `numeric`.
+///
+/// The revenue queries sum amounts per currency and day first (in index order, from a covering index), read
+/// each currency's rates once as a sorted array, find each day's rate period with `width_bucket` (a binary
+/// search), and multiply each period's sum by its rate once. Day bounds are bound as text and cast once
+/// (`(SELECT $n::date)`), not once per row.
 struct StatisticsStore: Sendable {
     let database: Database
     let calendar = MoscowCalendar()
     let logger: Logger
 
-    /// Per currency and acceptance day, the accepted total and its RUB rate (NULL when unknown).
-    private static let convertedDays = """
-        WITH accepted AS (
+    /// `days`: per currency and acceptance day, the accepted total and quote count (`$1`: the organization;
+    /// `extraFilter` narrows the days). `curves`: each non-RUB currency's rate dates and rates, in date order.
+    /// `rate_periods`: each rate with its position, which is what `width_bucket` over `dates` gives a day.
+    private static func acceptedDaysAndCurves(extraFilter: String = "") -> String {
+        """
+        WITH days AS (
             SELECT currency, accepted_on, sum(total_amount) AS amount, count(*) AS quotes
             FROM dashboard.quotes
-            WHERE organization_id = $1 AND status = 'accepted' AND NOT deleted AND accepted_on IS NOT NULL
+            WHERE organization_id = $1 AND status = 'accepted' AND NOT deleted AND accepted_on IS NOT NULL\(extraFilter)
             GROUP BY currency, accepted_on
-        ), converted AS (
-            SELECT a.currency, a.accepted_on, a.amount, a.quotes,
-                CASE WHEN a.currency = 'RUB' THEN 1::numeric ELSE r.rate END AS rate
-            FROM accepted a
-            LEFT JOIN LATERAL (
-                SELECT rate FROM dashboard.rates
-                WHERE currency = a.currency AND effective_date <= a.accepted_on
-                ORDER BY effective_date DESC LIMIT 1
-            ) r ON a.currency <> 'RUB'
+        ), curves AS (
+            SELECT currency, array_agg(effective_date ORDER BY effective_date) AS dates,
+                array_agg(rate ORDER BY effective_date) AS rates
+            FROM dashboard.rates
+            WHERE currency = ANY ((SELECT array_agg(DISTINCT currency) FROM days WHERE currency <> 'RUB')::text[])
+            GROUP BY currency
+        ), rate_periods AS (
+            SELECT c.currency, u.rate, u.period
+            FROM curves c CROSS JOIN LATERAL unnest(c.rates) WITH ORDINALITY AS u(rate, period)
         )
         """
+    }
 
+    /// Accepted amounts of all time and of this and last month; the row without a currency is the converted
+    /// revenue in RUB, each row with one an amount in that currency without a rate for its day. `$2`, `$3`,
+    /// `$4`: the first days of this, next and last month.
+    private static let revenueSQL =
+        acceptedDaysAndCurves() + """
+            , periods AS (
+                SELECT d.currency, width_bucket(d.accepted_on, c.dates)::bigint AS period, sum(d.amount) AS amount,
+                    sum(d.amount) FILTER (WHERE d.accepted_on >= (SELECT $2::date) AND d.accepted_on < (SELECT $3::date)) AS this_month,
+                    sum(d.amount) FILTER (WHERE d.accepted_on >= (SELECT $4::date) AND d.accepted_on < (SELECT $2::date)) AS last_month
+                FROM days d LEFT JOIN curves c ON c.currency = d.currency
+                GROUP BY 1, 2
+            ), converted AS (
+                SELECT p.currency, p.amount, p.this_month, p.last_month,
+                    CASE WHEN p.currency = 'RUB' THEN 1::numeric ELSE r.rate END AS rate
+                FROM periods p LEFT JOIN rate_periods r ON r.currency = p.currency AND r.period = p.period
+            )
+            SELECT CASE WHEN rate IS NULL THEN currency END,
+                round(sum(amount * coalesce(rate, 1)), 2),
+                coalesce(round(sum(this_month * rate), 2), 0),
+                coalesce(round(sum(last_month * rate), 2), 0)
+            FROM converted
+            GROUP BY 1
+            """
+
+    /// Per month and currency, the accepted revenue in RUB (or, without a rate, in the currency) and the
+    /// number of quotes. `$2`, `$3`: the first day of the first month and of the month after the last.
+    private static let trendsSQL =
+        acceptedDaysAndCurves(extraFilter: " AND accepted_on >= (SELECT $2::date) AND accepted_on < (SELECT $3::date)")
+            + """
+            , periods AS (
+                SELECT to_char(d.accepted_on, 'YYYY-MM') AS month, d.currency,
+                    width_bucket(d.accepted_on, c.dates)::bigint AS period, sum(d.amount) AS amount, sum(d.quotes) AS quotes
+                FROM days d LEFT JOIN curves c ON c.currency = d.currency
+                GROUP BY 1, 2, 3
+            ), converted AS (
+                SELECT p.month, p.currency, p.amount, p.quotes,
+                    CASE WHEN p.currency = 'RUB' THEN 1::numeric ELSE r.rate END AS rate
+                FROM periods p LEFT JOIN rate_periods r ON r.currency = p.currency AND r.period = p.period
+            )
+            SELECT month, currency, rate IS NOT NULL, round(sum(amount * coalesce(rate, 1)), 2), sum(quotes)::int
+            FROM converted
+            GROUP BY month, currency, rate IS NOT NULL
+            """
+
+    /// The organization's figures at `now`. The three queries run at once, each on a pooled connection of its
+    /// own (each statement sees its own snapshot, as it would one after another outside a transaction).
     func stats(organization: UUID, now: Date = Date()) async throws -> DashboardStats {
         let thisMonth = calendar.monthStart(of: now)
         let lastMonth = calendar.monthStart(of: now, offset: -1)
         let nextMonth = calendar.monthStart(of: now, offset: 1)
-        let (thisDay, lastDay, nextDay) = (
-            calendar.day(of: thisMonth).description, calendar.day(of: lastMonth).description,
-            calendar.day(of: nextMonth).description
+        let month = (this: thisMonth, next: nextMonth)
+        let days = (
+            this: calendar.day(of: thisMonth).description, last: calendar.day(of: lastMonth).description,
+            next: calendar.day(of: nextMonth).description
         )
+        async let customers = customerStats(organization, month: month)
+        async let quotes = quoteStats(organization, thisDay: days.this, nextDay: days.next)
+        async let revenue = revenueStats(organization, days: days)
+        return DashboardStats(
+            customers: try await customers,
+            quotes: try await quotes,
+            revenue: try await revenue,
+            computedAt: now
+        )
+    }
+
+    private func customerStats(_ organization: UUID, month: (this: Date, next: Date)) async throws -> CustomerStats {
         let logger = self.logger
         return try await database.withConnection { connection in
-            var customers = CustomerStats(total: 0, newThisMonth: 0)
-            let customerRows = try await connection.query(
+            let rows = try await connection.query(
                 """
-                SELECT count(*)::int, (count(*) FILTER (WHERE created_at >= \(thisMonth) AND created_at < \(nextMonth)))::int
+                SELECT count(*)::int, (count(*) FILTER (WHERE created_at >= \(month.this) AND created_at < \(month.next)))::int
                 FROM dashboard.customers WHERE organization_id = \(organization) AND NOT deleted
                 """,
                 logger: logger
             )
-            for try await (total, new) in customerRows.decode((Int, Int).self) {
+            var customers = CustomerStats(total: 0, newThisMonth: 0)
+            for try await (total, new) in rows.decode((Int, Int).self) {
                 customers = CustomerStats(total: total, newThisMonth: new)
             }
+            return customers
+        }
+    }
 
-            var byStatus = Dictionary(uniqueKeysWithValues: QuoteStatus.allCases.map { ($0.rawValue, 0) })
-            var total = 0
-            var inMonth = 0
-            let quoteRows = try await connection.query(
+    private func quoteStats(_ organization: UUID, thisDay: String, nextDay: String) async throws -> QuoteStats {
+        let logger = self.logger
+        return try await database.withConnection { connection in
+            let rows = try await connection.query(
                 """
                 SELECT status, count(*)::int,
-                    (count(*) FILTER (WHERE quote_date >= \(thisDay)::date AND quote_date < \(nextDay)::date))::int
+                    (count(*) FILTER (WHERE quote_date >= (SELECT \(thisDay)::date) AND quote_date < (SELECT \(nextDay)::date)))::int
                 FROM dashboard.quotes WHERE organization_id = \(organization) AND NOT deleted
                 GROUP BY status
                 """,
                 logger: logger
             )
-            for try await (status, count, month) in quoteRows.decode((String, Int, Int).self) {
+            var byStatus = Dictionary(uniqueKeysWithValues: QuoteStatus.allCases.map { ($0.rawValue, 0) })
+            var total = 0
+            var inMonth = 0
+            for try await (status, count, month) in rows.decode((String, Int, Int).self) {
                 byStatus[status] = count
                 total += count
                 inMonth += month
             }
+            return QuoteStats(total: total, thisMonth: inMonth, byStatus: byStatus)
+        }
+    }
 
-            // One pass over the accepted quotes: the row without a currency is the converted revenue in RUB,
-            // each row with one is an amount in that currency without a rate for its day.
-            let revenueRows = try await connection.query(
+    private func revenueStats(
+        _ organization: UUID,
+        days: (this: String, last: String, next: String)
+    ) async throws -> RevenueStats {
+        let logger = self.logger
+        return try await database.withConnection { connection in
+            // The row without a currency is the converted revenue in RUB, each row with one an amount in that
+            // currency without a rate for its day.
+            let rows = try await connection.query(
                 PostgresQuery(
-                    unsafeSQL: Self.convertedDays + """
-                        SELECT CASE WHEN rate IS NULL THEN currency END,
-                            round(sum(amount * coalesce(rate, 1)), 2),
-                            coalesce(round(sum(amount * rate) FILTER (WHERE accepted_on >= $2::date AND accepted_on < $3::date), 2), 0),
-                            coalesce(round(sum(amount * rate) FILTER (WHERE accepted_on >= $4::date AND accepted_on < $2::date), 2), 0)
-                        FROM converted
-                        GROUP BY 1
-                        """,
-                    binds: try Self.binds(organization, thisDay, nextDay, lastDay)
+                    unsafeSQL: Self.revenueSQL,
+                    binds: try Self.binds(organization, days.this, days.next, days.last)
                 ),
                 logger: logger
             )
             var revenue = (total: Decimal.zero, this: Decimal.zero, last: Decimal.zero)
             var unconverted: [String: Decimal] = [:]
-            for try await (currency, total, this, last) in revenueRows.decode((String?, Decimal, Decimal, Decimal).self)
-            {
+            for try await (currency, total, this, last) in rows.decode((String?, Decimal, Decimal, Decimal).self) {
                 if let currency {
                     unconverted[currency] = total
                 } else {
@@ -99,18 +173,13 @@ struct StatisticsStore: Sendable {
             }
             let change: Decimal? =
                 revenue.last == 0 ? nil : ((revenue.this - revenue.last) / revenue.last * 100).rounded(scale: 1)
-            return DashboardStats(
-                customers: customers,
-                quotes: QuoteStats(total: total, thisMonth: inMonth, byStatus: byStatus),
-                revenue: RevenueStats(
-                    currency: "RUB",
-                    total: revenue.total,
-                    thisMonth: revenue.this,
-                    lastMonth: revenue.last,
-                    changePct: change,
-                    unconverted: unconverted
-                ),
-                computedAt: now
+            return RevenueStats(
+                currency: "RUB",
+                total: revenue.total,
+                thisMonth: revenue.this,
+                lastMonth: revenue.last,
+                changePct: change,
+                unconverted: unconverted
             )
         }
     }
@@ -123,12 +192,7 @@ struct StatisticsStore: Sendable {
         return try await database.withConnection { connection in
             let rows = try await connection.query(
                 PostgresQuery(
-                    unsafeSQL: Self.convertedDays + """
-                        SELECT to_char(accepted_on, 'YYYY-MM') AS month, currency, rate IS NOT NULL,
-                            round(sum(amount * coalesce(rate, 1)), 2), sum(quotes)::int
-                        FROM converted WHERE accepted_on >= $2::date AND accepted_on < $3::date
-                        GROUP BY month, currency, rate IS NOT NULL
-                        """,
+                    unsafeSQL: Self.trendsSQL,
                     binds: try Self.binds(organization, first, end)
                 ),
                 logger: logger

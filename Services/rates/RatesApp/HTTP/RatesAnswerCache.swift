@@ -1,38 +1,11 @@
 import Foundation
-import NIOCore
-import NIOFoundationEssentialsCompat
 import ServiceKit
 
-/// A rendered rates answer: the exact JSON bytes, their `ETag` and how long they stay right. The bytes are
-/// kept as the buffer every response shares, so a hit copies nothing; in Redis they are stored as base64.
+/// A rendered rates answer: the exact JSON bytes, their `ETag` and how long they stay right.
 struct CachedRatesAnswer: Codable, Sendable, Equatable {
-    var body: ByteBuffer
+    var rendered: RenderedJSON
     var etag: String
     var freshness: Freshness
-
-    init(body: Data, etag: String, freshness: Freshness) {
-        self.body = ByteBuffer(data: body)
-        self.etag = etag
-        self.freshness = freshness
-    }
-
-    private enum CodingKeys: String, CodingKey { case body, etag, freshness }
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(
-            body: try container.decode(Data.self, forKey: .body),
-            etag: try container.decode(String.self, forKey: .etag),
-            freshness: try container.decode(Freshness.self, forKey: .freshness)
-        )
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        try container.encode(Data(buffer: body), forKey: .body)
-        try container.encode(etag, forKey: .etag)
-        try container.encode(freshness, forKey: .freshness)
-    }
 }
 
 /// The rates answers in ServiceKit's two-tier cache, rendered once and served as bytes: a hit costs no query
@@ -53,7 +26,11 @@ struct RatesAnswerCache: Sendable {
         try await cache.value(for: key, tag: Self.tag) {
             let answer = try await load()
             let body = try RatesResponse.encode(answer.body)
-            let rendered = CachedRatesAnswer(body: body, etag: RatesResponse.etag(body), freshness: answer.freshness)
+            let rendered = CachedRatesAnswer(
+                rendered: RenderedJSON(bytes: body),
+                etag: RatesResponse.etag(body),
+                freshness: answer.freshness
+            )
             return (rendered, Self.lifetime(answer.freshness, now: now()))
         }
     }

@@ -26,7 +26,7 @@ enum RatesResponse {
         }
         var fields = headers
         fields[.contentType] = "application/json; charset=utf-8"
-        return Response(status: .ok, headers: fields, body: .init(byteBuffer: answer.body))
+        return Response(status: .ok, headers: fields, body: .init(byteBuffer: answer.rendered.body))
     }
 
     /// The answer body as bytes: sorted keys, so equal answers are equal bytes (and equal ETags).
