@@ -76,7 +76,7 @@ package struct OutboxRelay: Service {
         return try await database.withTransaction { connection in
             let rows = try await connection.query(
                 """
-                SELECT position, event_id, envelope, coalesce(envelope::jsonb ->> 'type', '') FROM \(unescaped: schema).outbox
+                SELECT position, event_id::text, envelope, coalesce(envelope::jsonb ->> 'type', '') FROM \(unescaped: schema).outbox
                 ORDER BY position LIMIT \(settings.outboxBatchSize)
                 FOR UPDATE SKIP LOCKED
                 """,
@@ -84,14 +84,14 @@ package struct OutboxRelay: Service {
             )
             var positions: [Int64] = []
             var commands: [RedisCommand] = []
-            for try await (position, eventID, envelope, type) in rows.decode((Int64, UUID, String, String).self) {
+            for try await (position, eventID, envelope, type) in rows.decode((Int64, String, String, String).self) {
                 positions.append(position)
                 commands.append(
                     .streamAdd(
                         settings.stream,
                         // The type travels beside the envelope so consumers can skip events without decoding them.
                         fields: [
-                            StreamField("id", eventID.uuidString.lowercased()), StreamField("type", type),
+                            StreamField("id", eventID), StreamField("type", type),
                             StreamField("envelope", envelope),
                         ],
                         maxLength: settings.maxLength
