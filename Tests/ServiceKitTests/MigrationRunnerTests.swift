@@ -1,6 +1,9 @@
 import Foundation
+import HummingbirdTesting
 import PostgresNIO
 import ServiceKit
+import ServiceLifecycle
+import Synchronization
 import TestSupport
 import Testing
 
@@ -49,6 +52,30 @@ struct MigrationRunnerTests {
                 logger: TestInfrastructure.logger("test")
             )
             return ()
+        }
+    }
+
+    @Test("a service's background work starts only once its migrations are applied")
+    func backgroundAfterMigrations() async throws {
+        try await IsolatedEnvironment.with { environment in
+            let schema = TestInfrastructure.uniqueName("mig")
+            let configuration = try TestInfrastructure.configuration(service: "kit", environment.overrides)
+            let platform = await ServicePlatform(configuration: configuration, logger: TestInfrastructure.logger("kit"))
+            let seen = TableSeen()
+            let worker = TableWatcher(database: platform.database, table: "\(schema).items", seen: seen)
+            let app = try platform.makeApplication(
+                router: try platform.makeRouter(),
+                schema: schema,
+                migrations: Self.migrations(1, schema: schema),
+                services: [worker]
+            )
+            try await app.test(.live) { _ in
+                let deadline = ContinuousClock.now + .seconds(60)
+                while seen.value == nil && ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(20))
+                }
+            }
+            #expect(seen.value == true, "the worker found the table the migration creates at its first look")
         }
     }
 
@@ -180,5 +207,33 @@ struct MigrationRunnerTests {
         #expect(throws: MigrationError.invalidSchemaName("Robert'); DROP")) {
             try MigrationRunner(schema: "Robert'); DROP", migrations: [])
         }
+    }
+}
+
+/// What ``TableWatcher`` found at its first look: nil until it looked.
+final class TableSeen: Sendable {
+    private let state = Mutex<Bool?>(nil)
+    var value: Bool? { state.withLock { $0 } }
+    func record(_ exists: Bool) { state.withLock { $0 = $0 ?? exists } }
+}
+
+/// A background service that looks once, as soon as it runs, whether a table exists, then waits for shutdown.
+struct TableWatcher: Service {
+    let database: Database
+    let table: String
+    let seen: TableSeen
+
+    func run() async throws {
+        let exists = try await database.withConnection { connection in
+            let rows = try await connection.query(
+                "SELECT to_regclass(\(table)) IS NOT NULL",
+                logger: TestInfrastructure.logger("test")
+            )
+            var exists = false
+            for try await value in rows.decode(Bool.self) { exists = value }
+            return exists
+        }
+        seen.record(exists)
+        try? await gracefulShutdown()
     }
 }

@@ -65,8 +65,6 @@ package func buildApplication(
         answers: answers
     ).addRoutes(to: router)
 
-    // The scheduler touches the tables only once the migrations (a step before the server starts) are applied.
-    let (migrated, markMigrated) = AsyncStream.makeStream(of: Void.self)
     let scheduler = RatesScheduler(
         loader: loader,
         store: store,
@@ -80,9 +78,6 @@ package func buildApplication(
         clock: clock,
         settings: settings,
         gate: gate,
-        schemaReady: {
-            for await _ in migrated.cancelOnGracefulShutdown() {}
-        },
         logger: logger
     )
     return try platform.makeApplication(
@@ -90,7 +85,6 @@ package func buildApplication(
         schema: RatesMigrations.schema,
         migrations: RatesMigrations.all,
         caches: [answers.cache],
-        services: [relay, scheduler],
-        beforeServerStarts: [{ markMigrated.finish() }]
+        services: [relay, scheduler]
     )
 }

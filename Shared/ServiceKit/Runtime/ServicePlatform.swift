@@ -102,14 +102,14 @@ package struct ServicePlatform: Sendable {
     /// The runnable application: `router` behind the ``ServiceResponder``, the platform's clients, the
     /// invalidation subscriber of `caches` and the service's own background `services` in one service group
     /// (started in order, stopped in reverse), and the service's migrations applied before the server accepts
-    /// a connection.
+    /// a connection. The background `services` start only once the migrations are applied: on a first deploy
+    /// they would otherwise meet tables that do not exist yet.
     package func makeApplication<Context: ServiceContext>(
         router: Router<Context>,
         schema: String,
         migrations: [Migration],
         caches: [any InvalidatableCache] = [],
-        services: [any Service] = [],
-        beforeServerStarts: [@Sendable () async throws -> Void] = []
+        services: [any Service] = []
     ) throws -> some ApplicationProtocol {
         router.addMethodNotAllowedRoutes()
         let http = configuration.http
@@ -118,24 +118,44 @@ package struct ServicePlatform: Sendable {
             settings: http,
             metrics: HTTPMetrics(metrics: metrics)
         )
+        var migrationsApplied: [AsyncStream<Void>.Continuation] = []
+        let background = services.map { service -> any Service in
+            let (applied, signal) = AsyncStream.makeStream(of: Void.self)
+            migrationsApplied.append(signal)
+            return AfterMigrations(service: service, applied: applied)
+        }
         var app = Application(
             responder: responder,
             server: .http1(configuration: .init(idleTimeout: .milliseconds(http.idleTimeout.milliseconds))),
             configuration: .init(address: .hostname(http.host, port: http.port), serverName: configuration.serviceName),
             services: [database.client, redis]
                 + (caches.isEmpty ? [] : [CacheInvalidationSubscriber(redis: redis, caches: caches, logger: logger)])
-                + services,
+                + background,
             logger: logger
         )
         let runner = try MigrationRunner(schema: schema, migrations: migrations)
         let database = self.database
         let logger = self.logger
+        let signals = migrationsApplied
         app.beforeServerStarts {
             try await runner.run(on: database, logger: logger)
-        }
-        for step in beforeServerStarts {
-            app.beforeServerStarts(perform: step)
+            for signal in signals { signal.finish() }
         }
         return app
     }
+}
+
+/// A background service held back until the migrations are applied (its signal finishes); it does not start
+/// at all when the application shuts down first.
+struct AfterMigrations: Service, CustomStringConvertible {
+    let service: any Service
+    let applied: AsyncStream<Void>
+
+    func run() async throws {
+        for await _ in applied.cancelOnGracefulShutdown() {}
+        guard !Task.isCancelled, !Task.isShuttingDownGracefully else { return }
+        try await service.run()
+    }
+
+    var description: String { String(describing: service) }
 }

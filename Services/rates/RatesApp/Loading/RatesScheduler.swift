@@ -45,7 +45,6 @@ package struct RatesScheduler: Service {
     private let clock: any RatesClock
     private let settings: RatesSettings
     private let gate: InitialLoadGate
-    private let schemaReady: @Sendable () async -> Void
     private let logger: Logger
 
     package init(
@@ -56,7 +55,6 @@ package struct RatesScheduler: Service {
         clock: any RatesClock,
         settings: RatesSettings,
         gate: InitialLoadGate,
-        schemaReady: @escaping @Sendable () async -> Void = {},
         logger: Logger
     ) {
         self.loader = loader
@@ -66,15 +64,12 @@ package struct RatesScheduler: Service {
         self.clock = clock
         self.settings = settings
         self.gate = gate
-        self.schemaReady = schemaReady
         self.logger = logger
     }
 
-    /// The scheduler's whole life: waits for the migrations, loads at start-up, then steps until shutdown and
-    /// gives the lease up.
+    /// The scheduler's whole life (from when the migrations are applied): loads at start-up, then steps until
+    /// shutdown and gives the lease up.
     package func run() async throws {
-        await schemaReady()
-        guard !Task.isShuttingDownGracefully else { return }
         await startUp()
         var progress = SchedulerProgress()
         while !Task.isShuttingDownGracefully {
