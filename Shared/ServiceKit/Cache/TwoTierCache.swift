@@ -94,8 +94,8 @@ package final class TwoTierCache<Value: Codable & Sendable>: InvalidatableCache 
             count(.l1, hit: false)
             do {
                 let value: Value
-                let shared = await sharedKey(key, tag: tag)
-                if let shared, let stored = await sharedValue(shared) {
+                let shared = await sharedLookup(key, tag: tag)
+                if let stored = shared?.stored {
                     count(.l2, hit: true)
                     value = stored.value
                     memory.store(localKey, value, ttl: stored.remaining, tag: tag, generation: generation)
@@ -103,7 +103,7 @@ package final class TwoTierCache<Value: Codable & Sendable>: InvalidatableCache 
                     count(.l2, hit: false)
                     let loaded = try await load()
                     value = loaded.value
-                    if let shared { await share(value, at: shared, ttl: loaded.ttl) }
+                    if let shared { await share(value, at: shared.key, generation: shared.generation, ttl: loaded.ttl) }
                     memory.store(localKey, value, ttl: loaded.ttl, tag: tag, generation: generation)
                 }
                 memory.finish(localKey, with: .success(value))
@@ -148,38 +148,50 @@ package final class TwoTierCache<Value: Codable & Sendable>: InvalidatableCache 
     /// A tag's keys share a hash slot (`{…}`), so they stay together in a cluster.
     private func generationKey(_ tag: String) -> String { "cache:\(name):{\(tag)}:generation" }
 
-    /// The Redis key of `key` in its tag's current generation, or nil when Redis cannot be reached.
-    private func sharedKey(_ key: String, tag: String) async -> String? {
+    /// The Redis key of `key`'s entry. An entry starts with the generation of its tag it was loaded in and a
+    /// newline; it counts only while that is still the tag's generation.
+    private func entryKey(_ key: String, tag: String) -> String { "cache:\(name):{\(tag)}:entry:\(key)" }
+
+    /// In one round trip: the tag's generation, and the entry of `key` with the time it has left when it was
+    /// stored in that generation. Nil when Redis cannot be reached (L2 is then skipped).
+    private func sharedLookup(
+        _ key: String,
+        tag: String
+    ) async -> (key: String, generation: String, stored: (value: Value, remaining: Duration)?)? {
+        let entry = entryKey(key, tag: tag)
+        let replies: [Result<RESPValue, RedisError>]
         do {
-            let generation = try await redis.getString(generationKey(tag)) ?? "0"
-            return "cache:\(name):{\(tag)}:\(generation):\(key)"
+            replies = try await redis.pipeline([
+                RedisCommand("GET", [.string(generationKey(tag))]), RedisCommand("GET", [.string(entry)]),
+                RedisCommand("PTTL", [.string(entry)]),
+            ])
         } catch {
             logger.debug("cache L2 skipped", metadata: ["cache": "\(name)", "error": "\(error)"])
             return nil
         }
-    }
-
-    /// The value stored at `key` and how long it has left there (L1 keeps it no longer).
-    private func sharedValue(_ key: String) async -> (value: Value, remaining: Duration)? {
+        guard case .success(let generationReply) = replies[0] else { return nil }
+        let generation = generationReply.string ?? "0"
+        guard case .success(let reply) = replies[1], var bytes = reply.bytes,
+            case .success(let ttl) = replies[2], let milliseconds = ttl.int, milliseconds > 0,
+            let newline = bytes.readableBytesView.firstIndex(of: UInt8(ascii: "\n")),
+            bytes.readString(length: newline - bytes.readerIndex) == generation
+        else { return (entry, generation, nil) }
+        bytes.moveReaderIndex(forwardBy: 1)
         do {
-            let replies = try await redis.pipeline([
-                RedisCommand("GET", [.string(key)]), RedisCommand("PTTL", [.string(key)]),
-            ])
-            guard case .success(let reply) = replies[0], let bytes = reply.bytes,
-                case .success(let ttl) = replies[1], let milliseconds = ttl.int, milliseconds > 0
-            else { return nil }
             let value = try ContractJSON.makeDecoder().decode(Value.self, from: Data(buffer: bytes))
-            return (value, .milliseconds(milliseconds))
+            return (entry, generation, (value, .milliseconds(milliseconds)))
         } catch {
-            logger.debug("cache L2 read skipped", metadata: ["cache": "\(name)", "error": "\(error)"])
-            return nil
+            logger.debug("cache L2 entry unreadable", metadata: ["cache": "\(name)", "error": "\(error)"])
+            return (entry, generation, nil)
         }
     }
 
-    private func share(_ value: Value, at key: String, ttl: Duration) async {
+    /// Stores `value` at `key` as loaded in `generation`, for `ttl`.
+    private func share(_ value: Value, at key: String, generation: String, ttl: Duration) async {
         do {
-            let data = try ContractJSON.makeEncoder().encode(value)
-            try await redis.set(key, to: .bytes(ByteBuffer(data: data)), expiresIn: ttl)
+            var bytes = ByteBuffer(string: generation + "\n")
+            bytes.writeBytes(try ContractJSON.makeEncoder().encode(value))
+            try await redis.set(key, to: .bytes(bytes), expiresIn: ttl)
         } catch {
             logger.debug("cache L2 write skipped", metadata: ["cache": "\(name)", "error": "\(error)"])
         }

@@ -33,16 +33,18 @@ package final class RedisClient: RedisCommandExecutor, Service {
     }
 
     package func send(_ command: RedisCommand) async throws -> RESPValue {
-        let index = nextSlot.wrappingAdd(1, ordering: .relaxed).oldValue
-        let connection = try await slots[index % slots.count].connection()
-        return try await connection.send(command)
+        try await nextConnection().send(command)
     }
 
     /// Sends `commands` in order on one pooled connection and returns each reply in the same order.
     package func pipeline(_ commands: [RedisCommand]) async throws -> [Result<RESPValue, RedisError>] {
+        try await nextConnection().pipeline(commands)
+    }
+
+    /// The pooled connections in turn.
+    private func nextConnection() async throws -> RedisConnection {
         let index = nextSlot.wrappingAdd(1, ordering: .relaxed).oldValue
-        let connection = try await slots[index % slots.count].connection()
-        return try await connection.pipeline(commands)
+        return try await slots[index % slots.count].connection()
     }
 
     /// A connection of its own, for blocking commands; the caller closes it.

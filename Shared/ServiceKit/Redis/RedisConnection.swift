@@ -27,12 +27,7 @@ package final class RedisConnection: RedisCommandExecutor {
 
     /// Sends `command` and waits for its reply for at most `timeout`. An error reply is thrown as ``RedisError/server(_:)``.
     package func send(_ command: RedisCommand, timeout: Duration) async throws -> RESPValue {
-        var bytes = channel.allocator.buffer(capacity: 64)
-        try command.encode(into: &bytes)
-        let promise = channel.eventLoop.makePromise(of: RESPValue.self)
-        let deadline = NIODeadline.now() + .nanoseconds(Int64(timeout.milliseconds) * 1_000_000)
-        channel.write(RedisRequest(bytes: bytes, promise: promise, deadline: deadline), promise: nil)
-        let reply = try await promise.futureResult.get()
+        let reply = try await enqueue(command, deadline: Self.deadline(after: timeout)).get()
         if case .error(let message) = reply { throw RedisError.server(message) }
         return reply
     }
@@ -43,16 +38,8 @@ package final class RedisConnection: RedisCommandExecutor {
         _ commands: [RedisCommand],
         timeout: Duration? = nil
     ) async throws -> [Result<RESPValue, RedisError>] {
-        let deadline = NIODeadline.now() + .nanoseconds(Int64((timeout ?? commandTimeout).milliseconds) * 1_000_000)
-        var futures: [EventLoopFuture<RESPValue>] = []
-        futures.reserveCapacity(commands.count)
-        for command in commands {
-            var bytes = channel.allocator.buffer(capacity: 64)
-            try command.encode(into: &bytes)
-            let promise = channel.eventLoop.makePromise(of: RESPValue.self)
-            channel.write(RedisRequest(bytes: bytes, promise: promise, deadline: deadline), promise: nil)
-            futures.append(promise.futureResult)
-        }
+        let deadline = Self.deadline(after: timeout ?? commandTimeout)
+        let futures = try commands.map { try enqueue($0, deadline: deadline) }
         var results: [Result<RESPValue, RedisError>] = []
         results.reserveCapacity(futures.count)
         for future in futures {
@@ -70,6 +57,19 @@ package final class RedisConnection: RedisCommandExecutor {
             }
         }
         return results
+    }
+
+    /// Encodes `command` and hands it to the pipelining handler; the future completes with its reply.
+    private func enqueue(_ command: RedisCommand, deadline: NIODeadline) throws -> EventLoopFuture<RESPValue> {
+        var bytes = channel.allocator.buffer(capacity: 64)
+        try command.encode(into: &bytes)
+        let promise = channel.eventLoop.makePromise(of: RESPValue.self)
+        channel.write(RedisRequest(bytes: bytes, promise: promise, deadline: deadline), promise: nil)
+        return promise.futureResult
+    }
+
+    private static func deadline(after timeout: Duration) -> NIODeadline {
+        .now() + .nanoseconds(Int64(timeout.milliseconds) * 1_000_000)
     }
 
     /// Closes the connection; commands still waiting fail with ``RedisError/connectionClosed``.
