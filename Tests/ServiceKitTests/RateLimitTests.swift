@@ -152,7 +152,13 @@ struct RateLimitTests {
     @Test("each user has their own quota; an IP policy is shared by everyone behind that address")
     func keys() async throws {
         let rules = RateLimitRules(routes: [
-            "POST /login": RateLimitPolicy(name: "test_login", limit: 2, period: .seconds(60), key: .ip)
+            // A name of its own: runs within a minute of each other must not share an address's quota.
+            "POST /login": RateLimitPolicy(
+                name: TestInfrastructure.uniqueName("login"),
+                limit: 2,
+                period: .seconds(60),
+                key: .ip
+            )
         ])
         let alice = try await Self.token()
         let bob = try await Self.token()
