@@ -188,7 +188,12 @@ struct RateLimitTests {
     @Test("X-Forwarded-For counts only when the peer is a trusted proxy")
     func trustedProxies() async throws {
         let rules = RateLimitRules(routes: [
-            "POST /login": RateLimitPolicy(name: "test_login", limit: 1, period: .seconds(60), key: .ip)
+            "POST /login": RateLimitPolicy(
+                name: TestInfrastructure.uniqueName("login"),
+                limit: 1,
+                period: .seconds(60),
+                key: .ip
+            )
         ])
         let base = Int.random(in: 1...200)
         try await Self.makeApplication(rules: rules).test(.live) { (client) async throws in

@@ -84,14 +84,19 @@ extension RedisCommandExecutor {
             "EVALSHA",
             [.string(script.sha1), .int(keys.count)] + keys.map { .string($0) } + arguments
         )
-        do {
-            return try await send(command)
-        } catch RedisError.server(let message) where message.hasPrefix("NOSCRIPT") {
-            let loaded = try await send(RedisCommand("SCRIPT", ["LOAD", .string(script.source)]))
-            guard loaded.string == script.sha1 else {
-                throw RedisError.unexpectedReply("SCRIPT LOAD returned \(loaded), expected \(script.sha1)")
+        // Scripts vanish when Redis restarts or someone runs SCRIPT FLUSH, possibly again between our load and
+        // our retry: load and retry a few times.
+        var attempt = 1
+        while true {
+            do {
+                return try await send(command)
+            } catch RedisError.server(let message) where message.hasPrefix("NOSCRIPT") && attempt < 4 {
+                attempt += 1
+                let loaded = try await send(RedisCommand("SCRIPT", ["LOAD", .string(script.source)]))
+                guard loaded.string == script.sha1 else {
+                    throw RedisError.unexpectedReply("SCRIPT LOAD returned \(loaded), expected \(script.sha1)")
+                }
             }
-            return try await send(command)
         }
     }
 }
