@@ -21,11 +21,16 @@ final class RequestDeadlines: Sendable {
 
     init(sweepInterval: TimeAmount) {
         self.sweepInterval = sweepInterval
+        sweeper.withLock { sweeper in
+            sweeper = MultiThreadedEventLoopGroup.singleton.next().scheduleRepeatedTask(
+                initialDelay: sweepInterval,
+                delay: sweepInterval
+            ) { [weak self] _ in self?.sweep() }
+        }
     }
 
     /// Calls `cancel` once `deadline` has passed, unless ``release(_:)`` comes first; returns the watch's id.
     func watch(until deadline: ContinuousClock.Instant, cancel: @escaping @Sendable () -> Void) -> UInt64 {
-        startSweeping()
         let id = nextID.wrappingAdd(1, ordering: .relaxed).oldValue
         entries.withLock { $0[id] = Entry(deadline: deadline, cancel: cancel) }
         return id
@@ -34,17 +39,6 @@ final class RequestDeadlines: Sendable {
     /// Ends the watch `id`; false when its deadline had already passed (and `cancel` was called).
     func release(_ id: UInt64) -> Bool {
         entries.withLock { $0.removeValue(forKey: id) } != nil
-    }
-
-    private func startSweeping() {
-        guard sweeper.withLock({ $0 }) == nil else { return }
-        sweeper.withLock { sweeper in
-            guard sweeper == nil else { return }
-            sweeper = MultiThreadedEventLoopGroup.singleton.next().scheduleRepeatedTask(
-                initialDelay: sweepInterval,
-                delay: sweepInterval
-            ) { [weak self] _ in self?.sweep() }
-        }
     }
 
     private func sweep() {

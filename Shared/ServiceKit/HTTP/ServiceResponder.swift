@@ -83,18 +83,19 @@ package struct ServiceResponder<Context: ServiceContext>: HTTPResponder {
         let timeout = self.timeout
         let task = Task { try await router.respond(to: request, context: context) }
         let watch = RequestDeadlines.shared.watch(until: .now + timeout) { task.cancel() }
-        let response: Response
+        let outcome: Result<Response, any Error>
         do {
-            response = try await withTaskCancellationHandler {
-                try await task.value
-            } onCancel: {
-                task.cancel()
-            }
+            outcome = .success(
+                try await withTaskCancellationHandler {
+                    try await task.value
+                } onCancel: {
+                    task.cancel()
+                }
+            )
         } catch {
-            guard RequestDeadlines.shared.release(watch) else { throw APIError.timeout(timeout) }
-            throw error
+            outcome = .failure(error)
         }
         guard RequestDeadlines.shared.release(watch) else { throw APIError.timeout(timeout) }
-        return response
+        return try outcome.get()
     }
 }
