@@ -96,8 +96,10 @@ struct FakeCBR: Sendable {
             logger: TestInfrastructure.logger("fake-cbr")
         )
         return try await withRunningServices([server]) {
-            var port = 0
-            for await found in ports { port = found }
+            let port = try await withDeadline(.seconds(60)) {
+                for await found in ports { return found }
+                throw CancellationError()
+            }
             return try await body(FakeCBR(state: state, baseURL: "http://127.0.0.1:\(port)/scripts/"))
         }
     }

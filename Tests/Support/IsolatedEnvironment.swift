@@ -114,9 +114,21 @@ package struct EventuallyTimedOut: Error, CustomStringConvertible {
 }
 
 /// Runs `services` in a service group while `body` runs, then shuts them down gracefully and waits for them.
+/// Services that stop before `body` is done cancel it and fail the call with ``ServicesStopped``, so a test
+/// waiting for a service that died fails with the reason instead of hanging.
 package func withRunningServices<Result: Sendable>(
     _ services: [any Service],
     _ body: @Sendable () async throws -> Result
+) async throws -> Result {
+    try await withoutActuallyEscaping(body) { body in
+        try await run(services, body)
+    }
+}
+
+/// ``withRunningServices(_:_:)`` with `body` free to be run by a child task, which ends before this returns.
+private func run<Result: Sendable>(
+    _ services: [any Service],
+    _ body: @escaping @Sendable () async throws -> Result
 ) async throws -> Result {
     let group = ServiceGroup(
         configuration: .init(
@@ -125,17 +137,40 @@ package func withRunningServices<Result: Sendable>(
             logger: TestInfrastructure.logger("services")
         )
     )
-    return try await withThrowingTaskGroup(of: Void.self) { tasks in
-        tasks.addTask { try await group.run() }
-        do {
-            let result = try await body()
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-            return result
-        } catch {
-            await group.triggerGracefulShutdown()
-            try? await tasks.waitForAll()
-            throw error
+    return try await withThrowingTaskGroup(of: Result.self) { tasks in
+        tasks.addTask {
+            do {
+                try await group.run()
+            } catch {
+                throw ServicesStopped(underlying: error)
+            }
+            throw ServicesStopped(underlying: nil)
         }
+        tasks.addTask {
+            do {
+                let result = try await body()
+                await group.triggerGracefulShutdown()
+                return result
+            } catch {
+                await group.triggerGracefulShutdown()
+                throw error
+            }
+        }
+        defer { tasks.cancelAll() }
+        guard let result = try await tasks.next() else { throw CancellationError() }
+        do {
+            _ = try await tasks.next()
+        } catch let stopped as ServicesStopped where stopped.underlying == nil {
+            // The graceful shutdown that `body` asked for.
+        }
+        return result
+    }
+}
+
+/// Services run by ``withRunningServices(_:_:)`` stopped before the test was done with them.
+package struct ServicesStopped: Error, CustomStringConvertible {
+    package var underlying: (any Error)?
+    package var description: String {
+        "the services stopped before the test was done: \(underlying.map { String(reflecting: $0) } ?? "no error")"
     }
 }
