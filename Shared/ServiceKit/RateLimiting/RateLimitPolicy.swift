@@ -18,6 +18,9 @@ package struct RateLimitPolicy: Sendable, Equatable {
     let emissionInterval: Duration
     /// The `RateLimit-Policy` field value (draft-ietf-httpapi-ratelimit-headers): `"name";q=50;w=60`.
     let headerValue: String
+    /// The most cells a replica may lease ahead for one caller: 1% of the quota, none under 100 requests (such
+    /// policies stay exact).
+    let leasableCells: Int
 
     package init(name: String, limit: Int, period: Duration, key: Key = .user) {
         self.name = name
@@ -26,6 +29,7 @@ package struct RateLimitPolicy: Sendable, Equatable {
         self.key = key
         self.emissionInterval = period / limit
         self.headerValue = "\"\(name)\";q=\(limit);w=\(max(1, period.components.seconds))"
+        self.leasableCells = limit >= 100 ? limit / 100 : 0
     }
 }
 

@@ -19,9 +19,14 @@ package struct RateLimitDecision: Sendable, Equatable {
 ///
 /// Decisions asked for while a script call is under way wait for it to end and then go to Redis together, in
 /// one call of the same script over all their keys (``DecisionBatcher``): under load a replica makes one
-/// round trip per batch rather than per request, and a lone request still goes at once. Every decision is
-/// still Redis' own, so the limit is exact across replicas. (The keys of a batch may lie in different hash
-/// slots: this needs one Redis server, not a cluster.)
+/// round trip per batch rather than per request, and a lone request still goes at once. Every request is
+/// allowed only on a cell Redis granted, so no replica ever allows more than the limit. (The keys of a batch
+/// may lie in different hash slots: this needs one Redis server, not a cluster.)
+///
+/// A caller with many requests waiting in one batch, under a policy of at least 100 requests, also asks for
+/// up to four times as many cells again (at most 1% of the quota), which the replica hands out without a round
+/// trip for the next half second (``RateLimitLeases``). Cells left over when that ends are lost to the caller, so a busy caller
+/// may be refused at most 1% of its quota early; policies under 100 requests are never leased and stay exact.
 ///
 /// When Redis cannot be reached the limiter falls back to the same algorithm in process (per replica, so
 /// never unlimited), logs once, and goes back to Redis after a short pause; a failure of the limiter never
@@ -45,33 +50,34 @@ package final class RateLimiter: Sendable {
     private static let retryRedisAfter: Duration = .seconds(2)
 
     /// KEYS: the callers' keys. ARGV: for each key in turn, its emission interval and burst tolerance (both
-    /// microseconds). Returns, for each key in turn, allowed, remaining, retry_after_us, reset_after_us. A key
-    /// named twice takes two requests, in order.
+    /// microseconds) and how many cells (requests) it asks for. Each key gets as many of them as its quota has
+    /// now, in one step. Returns, for each key in turn: cells granted, requests remaining after them, when one
+    /// more cell is available (zero if one is) and when the quota is whole again (both microseconds). A key
+    /// named twice is served twice, in order.
     static let script = RedisScript(
         """
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
         local out = {}
         for i, key in ipairs(KEYS) do
-            local interval = tonumber(ARGV[2 * i - 1])
-            local tolerance = tonumber(ARGV[2 * i])
+            local interval = tonumber(ARGV[3 * i - 2])
+            local tolerance = tonumber(ARGV[3 * i - 1])
+            local wanted = tonumber(ARGV[3 * i])
             local tat = tonumber(redis.call('GET', key) or now)
             if tat < now then tat = now end
-            local new_tat = tat + interval
-            local allow_at = new_tat - tolerance
-            local n = #out
-            if now < allow_at then
-                out[n + 1] = 0
-                out[n + 2] = 0
-                out[n + 3] = allow_at - now
-                out[n + 4] = tat - now
-            else
-                redis.call('SET', key, new_tat, 'PX', math.ceil((new_tat - now) / 1000) + 1)
-                out[n + 1] = 1
-                out[n + 2] = math.floor((tolerance - (new_tat - now)) / interval)
-                out[n + 3] = 0
-                out[n + 4] = new_tat - now
+            local granted = math.floor((now + tolerance - tat) / interval)
+            if granted > wanted then granted = wanted end
+            if granted < 0 then granted = 0 end
+            if granted > 0 then
+                tat = tat + granted * interval
+                redis.call('SET', key, tat, 'PX', math.ceil((tat - now) / 1000) + 1)
             end
+            local next_at = tat + interval - tolerance
+            local n = #out
+            out[n + 1] = granted
+            out[n + 2] = math.max(0, math.floor((now + tolerance - tat) / interval))
+            out[n + 3] = math.max(0, next_at - now)
+            out[n + 4] = tat - now
         end
         return out
         """
@@ -94,13 +100,17 @@ package final class RateLimiter: Sendable {
         if let until = fallbackUntil.withLock({ $0 }), ContinuousClock.now < until {
             mode = "fallback"
             decision = await local.acquire(key: key, interval: interval, tolerance: tolerance)
+        } else if let leased = batcher.leases.take(key) {
+            mode = "lease"
+            decision = leased
         } else {
             do {
                 decision = try await batcher.decide(
                     DecisionBatcher.Ask(
                         key: key,
                         interval: Int(interval.microseconds),
-                        tolerance: Int(tolerance.microseconds)
+                        tolerance: Int(tolerance.microseconds),
+                        leasable: policy.leasableCells
                     )
                 )
                 recoverIfNeeded()
@@ -155,12 +165,16 @@ package final class RateLimiter: Sendable {
 /// Runs the limiter's script for many callers at once. A caller who finds no call under way makes one for
 /// itself alone; callers who arrive while one is under way queue, and when it ends the whole queue (up to
 /// ``maximumBatch``) goes in the next call, made by a task that keeps calling while callers keep queueing.
+/// Requests of one caller in a batch become one ask for that many cells, plus up to four times as many to
+/// lease when the policy allows it (a few round trips' worth of the caller's requests).
 final class DecisionBatcher: Sendable {
-    /// One caller's request: its key and GCRA parameters in microseconds.
+    /// One caller's request: its key, GCRA parameters in microseconds, and how many cells its policy lets a
+    /// batch lease beyond its own requests.
     struct Ask: Sendable {
         var key: String
         var interval: Int
         var tolerance: Int
+        var leasable: Int
     }
 
     private typealias Waiter = UnsafeContinuation<Result<RateLimitDecision, any Error>?, Never>
@@ -173,6 +187,8 @@ final class DecisionBatcher: Sendable {
     /// The most keys in one call: a bigger batch holds Redis (single-threaded) for longer.
     static let maximumBatch = 512
 
+    /// Cells granted beyond a batch's requests, handed out without a round trip.
+    let leases = RateLimitLeases()
     private let redis: RedisClient
     private let state = Mutex(State())
 
@@ -236,25 +252,131 @@ final class DecisionBatcher: Sendable {
         }
     }
 
+    /// The decisions for `asks`, in their order: from cells leased meanwhile, else one script entry per key
+    /// for all its requests at once.
     private func call(_ asks: [Ask]) async throws -> [RateLimitDecision] {
-        var arguments: [RedisArgument] = []
-        arguments.reserveCapacity(asks.count * 2)
-        for ask in asks {
-            arguments.append(.int(ask.interval))
-            arguments.append(.int(ask.tolerance))
+        var decisions = [RateLimitDecision](
+            repeating: RateLimitDecision(allowed: false, remaining: 0, retryAfter: .zero, resetAfter: .zero),
+            count: asks.count
+        )
+        var entries: [(ask: Ask, requests: [Int])] = []
+        var entryOfKey: [String: Int] = [:]
+        for (index, ask) in asks.enumerated() {
+            if let leased = leases.take(ask.key) {
+                decisions[index] = leased
+            } else if let entry = entryOfKey[ask.key] {
+                entries[entry].requests.append(index)
+            } else {
+                entryOfKey[ask.key] = entries.count
+                entries.append((ask, [index]))
+            }
         }
-        let reply = try await redis.evaluate(RateLimiter.script, keys: asks.map(\.key), arguments: arguments)
-        guard let values = reply.array?.compactMap(\.int), values.count == 4 * asks.count else {
+        var arguments: [RedisArgument] = []
+        arguments.reserveCapacity(entries.count * 3)
+        for entry in entries {
+            let requests = entry.requests.count
+            let lease = requests > 1 ? min(entry.ask.leasable, 4 * requests) : 0
+            arguments.append(.int(entry.ask.interval))
+            arguments.append(.int(entry.ask.tolerance))
+            arguments.append(.int(requests + lease))
+        }
+        guard !entries.isEmpty else { return decisions }
+        let reply = try await redis.evaluate(RateLimiter.script, keys: entries.map(\.ask.key), arguments: arguments)
+        guard let values = reply.array?.compactMap(\.int), values.count == 4 * entries.count else {
             throw RedisError.unexpectedReply("rate limit script: \(reply)")
         }
-        return asks.indices.map { index in
-            let base = index * 4
-            return RateLimitDecision(
-                allowed: values[base] == 1,
-                remaining: max(0, values[base + 1]),
-                retryAfter: .microseconds(values[base + 2]),
-                resetAfter: .microseconds(values[base + 3])
+        let now = ContinuousClock.now
+        for (number, entry) in entries.enumerated() {
+            let grant = RateLimitGrant(
+                cells: values[4 * number],
+                remaining: values[4 * number + 1],
+                retryAfter: .microseconds(values[4 * number + 2]),
+                resetAfter: .microseconds(values[4 * number + 3]),
+                interval: .microseconds(entry.ask.interval)
             )
+            for (position, request) in entry.requests.enumerated() {
+                decisions[request] = grant.decision(forRequest: position)
+            }
+            if grant.cells > entry.requests.count {
+                leases.add(grant, beyond: entry.requests.count, key: entry.ask.key, now: now)
+            }
+        }
+        return decisions
+    }
+}
+
+/// What the script granted one key: `cells` requests at once, with the quota's state after all of them.
+struct RateLimitGrant: Sendable {
+    var cells: Int
+    var remaining: Int
+    var retryAfter: Duration
+    var resetAfter: Duration
+    var interval: Duration
+
+    /// The decision for the request at `position` (from 0) among those the cells were asked for: the first
+    /// ones take the cells in turn, and the cells after a request count as remaining for it.
+    func decision(forRequest position: Int) -> RateLimitDecision {
+        guard position < cells else {
+            return RateLimitDecision(allowed: false, remaining: 0, retryAfter: retryAfter, resetAfter: resetAfter)
+        }
+        let after = cells - position - 1
+        return RateLimitDecision(
+            allowed: true,
+            remaining: remaining + after,
+            retryAfter: .zero,
+            resetAfter: max(.zero, resetAfter - interval * after)
+        )
+    }
+}
+
+/// Cells Redis granted beyond the requests of a batch, per key, handed out in process for a short while
+/// (``lifetime``) and then dropped. Bounded: expired leases are swept when there are many.
+final class RateLimitLeases: Sendable {
+    private struct Lease {
+        var cells: Int
+        var remaining: Int
+        var resetAt: ContinuousClock.Instant
+        var interval: Duration
+        var expiresAt: ContinuousClock.Instant
+    }
+
+    /// How long leased cells may be handed out: short, so a caller who stops loses little of its quota.
+    static let lifetime: Duration = .milliseconds(500)
+    private static let sweepAbove = 10_000
+    private let leases = Mutex<[String: Lease]>([:])
+
+    /// A request allowed on a leased cell of `key`, or nil when none is left.
+    func take(_ key: String, now: ContinuousClock.Instant = .now) -> RateLimitDecision? {
+        leases.withLock { leases -> RateLimitDecision? in
+            guard var lease = leases[key] else { return nil }
+            guard lease.cells > 0, now < lease.expiresAt else {
+                leases[key] = nil
+                return nil
+            }
+            lease.cells -= 1
+            leases[key] = lease.cells > 0 ? lease : nil
+            return RateLimitDecision(
+                allowed: true,
+                remaining: lease.remaining + lease.cells,
+                retryAfter: .zero,
+                resetAfter: max(.zero, lease.resetAt - lease.interval * lease.cells - now)
+            )
+        }
+    }
+
+    /// Keeps the cells of `grant` after the first `used` for `key`, with any still left of its lease.
+    func add(_ grant: RateLimitGrant, beyond used: Int, key: String, now: ContinuousClock.Instant) {
+        var lease = Lease(
+            cells: grant.cells - used,
+            remaining: grant.remaining,
+            resetAt: now + grant.resetAfter,
+            interval: grant.interval,
+            expiresAt: now + Self.lifetime
+        )
+        leases.withLock { leases in
+            if let older = leases[key], older.expiresAt > now { lease.cells += older.cells }
+            if leases.count >= Self.sweepAbove { leases = leases.filter { $0.value.expiresAt > now } }
+            leases[key] = lease
         }
     }
 }
