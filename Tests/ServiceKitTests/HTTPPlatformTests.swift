@@ -50,6 +50,11 @@ struct HTTPPlatformTests {
             try await Task.sleep(for: .seconds(60))
             return "late"
         }
+        router.get("/stubborn") { _, _ -> String in
+            // Waits for work that does not stop when the request is cancelled.
+            await Task.detached { try? await Task.sleep(for: .seconds(8)) }.value
+            return "late"
+        }
         router.delete("/items/{id}") { _, _ -> HTTPResponse.Status in .noContent }
         return try platform.makeApplication(router: router, schema: "servicekit_tests", migrations: [])
     }
@@ -211,6 +216,23 @@ struct HTTPPlatformTests {
                 ContinuousClock.now - started < .seconds(30),
                 "abandoned at the 1 s timeout, not after the handler's 60 s"
             )
+        }
+    }
+
+    @Test("a handler that ignores cancellation still gets its 503 at the timeout, and the connection closes")
+    func timeoutWithoutCooperation() async throws {
+        try await Self.makeApplication().test(.live) { client in
+            let started = ContinuousClock.now
+            try await client.execute(uri: "/stubborn", method: .get, headers: [.requestID: "stubborn-1"]) {
+                response in
+                #expect(response.status == .serviceUnavailable)
+                #expect(response.headers[.retryAfter] == "1")
+                #expect(response.headers[.connection] == "close")
+                #expect(response.headers[.requestID] == "stubborn-1")
+                let problem = try Self.problem(response)
+                #expect(problem.detail?.contains("abandoned") == true)
+            }
+            #expect(ContinuousClock.now - started < .seconds(6), "answered at the 1 s timeout, not after 8 s")
         }
     }
 

@@ -120,11 +120,15 @@ package enum ProblemResponse {
     package static func make(_ problem: Problem, headers: HTTPFields = [:]) -> Response {
         var fields = headers
         fields[.contentType] = Problem.mediaType
-        let body = (try? encoder.encode(problem)).map { ByteBuffer(data: $0) } ?? ByteBuffer(string: "{}")
         return Response(
             status: HTTPResponse.Status(code: problem.status),
             headers: fields,
-            body: .init(byteBuffer: body)
+            body: .init(byteBuffer: body(problem))
         )
+    }
+
+    /// `problem` as JSON bytes.
+    package static func body(_ problem: Problem) -> ByteBuffer {
+        (try? encoder.encode(problem)).map { ByteBuffer(data: $0) } ?? ByteBuffer(string: "{}")
     }
 }

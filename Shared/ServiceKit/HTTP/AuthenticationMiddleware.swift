@@ -24,10 +24,9 @@ package struct AuthenticationMiddleware<Context: ServiceContext>: RouterMiddlewa
         guard let header = request.headers[.authorization] else {
             return try await next(request, context)
         }
-        guard header.count > 7, header.prefix(7).lowercased() == "bearer " else {
+        guard let token = Self.bearerToken(header) else {
             throw APIError.unauthorized("send the access token as Authorization: Bearer <token>")
         }
-        let token = header.dropFirst(7).trimmingOptionalWhitespace
         var context = context
         do {
             let identity = try await verifier.verify(token)
@@ -36,6 +35,22 @@ package struct AuthenticationMiddleware<Context: ServiceContext>: RouterMiddlewa
             throw APIError.unauthorized(error.message)
         }
         return try await next(request, context)
+    }
+
+    /// The token of an `Authorization: Bearer <token>` value (the scheme in any case), or nil for anything
+    /// else. Reads bytes: a token is a few hundred characters, on every request.
+    static func bearerToken(_ header: String) -> String? {
+        let bytes = header.utf8
+        var index = bytes.startIndex
+        for expected in "bearer ".utf8 {
+            guard index < bytes.endIndex else { return nil }
+            let byte = bytes[index]
+            let lowered = (0x41...0x5A).contains(byte) ? byte | 0x20 : byte
+            guard lowered == expected else { return nil }
+            bytes.formIndex(after: &index)
+        }
+        let token = header[index...].trimmingOptionalWhitespace
+        return token.isEmpty ? nil : token
     }
 }
 

@@ -16,6 +16,8 @@ package protocol ServiceContext: RequestContext where Source == ApplicationReque
     var bodyLimit: Int { get set }
     /// The TCP peer (the proxy, behind nginx).
     var remoteAddress: SocketAddress? { get }
+    /// The connection the request came on (a request past its timeout is answered on it directly).
+    var channel: any Channel { get }
     /// The caller's IP address, through trusted proxies; set by ``ServiceResponder``.
     var clientIP: String? { get set }
     /// The caller's `User-Agent`; set by ``ServiceResponder``.
@@ -47,7 +49,7 @@ package struct ServiceRequestContext: ServiceContext {
     package var identity: Identity?
     package var requestID: String
     package var bodyLimit: Int
-    package let remoteAddress: SocketAddress?
+    package let channel: any Channel
     package var clientIP: String?
     package var userAgent: String?
     /// The service's logger, without the request's metadata.
@@ -58,7 +60,7 @@ package struct ServiceRequestContext: ServiceContext {
         self.identity = nil
         self.requestID = ""
         self.bodyLimit = 1 << 20
-        self.remoteAddress = source.channel.remoteAddress
+        self.channel = source.channel
         self.serviceLogger = source.logger
     }
 
@@ -78,6 +80,8 @@ package struct ServiceRequestContext: ServiceContext {
     }
 
     package var logLevel: Logger.Level { serviceLogger.logLevel }
+
+    package var remoteAddress: SocketAddress? { channel.remoteAddress }
 
     package var maxUploadSize: Int { bodyLimit }
     package var requestDecoder: ContractRequestDecoder { ContractRequestDecoder() }

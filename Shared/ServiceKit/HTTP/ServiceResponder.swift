@@ -2,14 +2,16 @@ import Contracts
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOCore
+import NIOHTTPTypes
 
 /// The outermost layer of every service: gives the request its id (echoed in `X-Request-ID` and present in
 /// every log line), refuses bodies over the limit before reading them, abandons a request that runs past the
 /// timeout with a 503, and records the request in the metrics.
 ///
-/// It wraps the router's responder rather than being a middleware because the timeout must run the router in
-/// a task of its own, and a middleware's `next` cannot leave the current task. Health and metrics requests skip
-/// all of it: they must cost nothing.
+/// It wraps the router's responder rather than being a middleware because the timeout answers on the
+/// connection itself (see ``RequestTimeout``), which the response of a middleware cannot. Health and metrics
+/// requests skip all of it: they must cost nothing.
 package struct ServiceResponder<Context: ServiceContext>: HTTPResponder {
     private let router: RouterResponder<Context>
     private let timeout: Duration
@@ -45,7 +47,7 @@ package struct ServiceResponder<Context: ServiceContext>: HTTPResponder {
             if let length = request.headers[.contentLength].flatMap(Int.init), length > maxBodySize {
                 throw APIError.contentTooLarge(limit: maxBodySize)
             }
-            response = try await runWithTimeout(request, context: context)
+            response = try await respondInTime(request, context: context)
         } catch {
             var (problem, headers) = ProblemMiddleware<Context>.describe(error, request: request, context: context)
             problem.requestID = context.requestID
@@ -56,7 +58,8 @@ package struct ServiceResponder<Context: ServiceContext>: HTTPResponder {
             }
             response = ProblemResponse.make(problem, headers: headers)
         }
-        response.headers[.requestID] = context.requestID
+        // Appended, not set: nothing else writes it, and setting searches every field first.
+        response.headers.append(HTTPField(name: .requestID, value: context.requestID))
         let elapsed = ContinuousClock.now - start
         metrics.record(
             method: request.method,
@@ -75,28 +78,55 @@ package struct ServiceResponder<Context: ServiceContext>: HTTPResponder {
         return response
     }
 
-    /// Runs the router in a task of its own, cancelled when it runs past the timeout: a handler's `next` cannot
-    /// leave the current task, and cancelling this one would end the connection's. The task starts at once on
-    /// this thread (`Task.immediate`), so a request that never suspends (a cache hit) finishes without a hop
-    /// to another thread. A request that ran out of time answers 503 whatever its handler did once cancelled.
-    private func runWithTimeout(_ request: Request, context: Context) async throws -> Response {
-        let router = self.router
+    /// Runs the router in the connection's own task, watched by ``RequestDeadlines``: past the timeout the
+    /// client gets its 503 on the connection at once, whatever the handler is doing, and the task is cancelled so
+    /// the handler stops. A request that ran out of time throws ``APIError/timeout(_:)`` here, to be logged and
+    /// counted; its answer has already gone out.
+    private func respondInTime(_ request: Request, context: Context) async throws -> Response {
+        let channel = context.channel
+        let requestID = context.requestID
         let timeout = self.timeout
-        let task = Task.immediate { try await router.respond(to: request, context: context) }
-        let watch = RequestDeadlines.shared.watch(until: .now + timeout) { task.cancel() }
+        let withBody = request.method != .head
+        let watch = RequestDeadlines.shared.watch(until: .now + timeout) {
+            RequestTimeout.send(
+                RequestTimeout.answer(requestID: requestID, timeout: timeout, withBody: withBody),
+                on: channel
+            )
+        }
         let outcome: Result<Response, any Error>
         do {
-            outcome = .success(
-                try await withTaskCancellationHandler {
-                    try await task.value
-                } onCancel: {
-                    task.cancel()
-                }
-            )
+            outcome = .success(try await router.respond(to: request, context: context))
         } catch {
             outcome = .failure(error)
         }
         guard RequestDeadlines.shared.release(watch) else { throw APIError.timeout(timeout) }
         return try outcome.get()
+    }
+}
+
+/// The 503 for a request past its timeout, written straight to its connection (which then closes): the
+/// connection's task is cancelled, so the usual response path can no longer write.
+enum RequestTimeout {
+    /// The parts of the answer: a problem with `Retry-After` and the request id, and `Connection: close`.
+    static func answer(requestID: String, timeout: Duration, withBody: Bool) -> [HTTPResponsePart] {
+        let error = APIError.timeout(timeout)
+        var problem = error.problem
+        problem.requestID = requestID
+        let body = ProblemResponse.body(problem)
+        var fields = error.problemHeaders
+        fields[.contentType] = Problem.mediaType
+        fields[.requestID] = requestID
+        fields[.connection] = "close"
+        fields[.contentLength] = String(body.readableBytes)
+        let head = HTTPResponsePart.head(HTTPResponse(status: .serviceUnavailable, headerFields: fields))
+        return withBody ? [head, .body(body), .end(nil)] : [head, .end(nil)]
+    }
+
+    /// Writes `parts` on `channel` and closes it once they are out. Returns at once (the sweeper's lock is held).
+    static func send(_ parts: [HTTPResponsePart], on channel: any Channel) {
+        for part in parts.dropLast() { channel.write(part, promise: nil) }
+        let flushed = channel.eventLoop.makePromise(of: Void.self)
+        channel.writeAndFlush(parts.last ?? .end(nil), promise: flushed)
+        flushed.futureResult.whenComplete { _ in channel.close(promise: nil) }
     }
 }

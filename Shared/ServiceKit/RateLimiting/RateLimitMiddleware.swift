@@ -15,11 +15,20 @@ extension HTTPField.Name {
 /// over the limit gets 429 with `Retry-After` and a problem body.
 package struct RateLimitMiddleware<Context: ServiceContext>: RouterMiddleware {
     private let limiter: RateLimiter
-    private let rules: RateLimitRules
+    private let defaultPolicy: RateLimitPolicy
+    /// The rules' route policies by path, then method: found without building a key per request.
+    private let routePolicies: [String: [String: RateLimitPolicy]]
 
     package init(limiter: RateLimiter, rules: RateLimitRules) {
         self.limiter = limiter
-        self.rules = rules
+        self.defaultPolicy = rules.default
+        var routePolicies: [String: [String: RateLimitPolicy]] = [:]
+        for (route, policy) in rules.routes {
+            let parts = route.split(separator: " ", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { continue }
+            routePolicies[parts[1], default: [:]][parts[0]] = policy
+        }
+        self.routePolicies = routePolicies
     }
 
     package func handle(
@@ -27,7 +36,8 @@ package struct RateLimitMiddleware<Context: ServiceContext>: RouterMiddleware {
         context: Context,
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
-        let policy = rules.policy(method: request.method.rawValue, path: context.endpointPath)
+        let policy =
+            context.endpointPath.flatMap { routePolicies[$0]?[request.method.rawValue] } ?? defaultPolicy
         let caller: String =
             switch (policy.key, context.identity) {
             case (.user, .some(let identity)): "u:" + identity.userIDText
@@ -49,13 +59,14 @@ package struct RateLimitMiddleware<Context: ServiceContext>: RouterMiddleware {
                 }(),
                 headers: [.retryAfter: String(retryAfter)]
             )
-            response.headers[.rateLimitPolicy] = policy.headerValue
-            response.headers[.rateLimit] = state
+            response.headers.append(HTTPField(name: .rateLimitPolicy, value: policy.headerValue))
+            response.headers.append(HTTPField(name: .rateLimit, value: state))
             return response
         }
         var response = try await next(request, context)
-        response.headers[.rateLimitPolicy] = policy.headerValue
-        response.headers[.rateLimit] = state
+        // Appended, not set: nothing else writes these, and setting searches every field first.
+        response.headers.append(HTTPField(name: .rateLimitPolicy, value: policy.headerValue))
+        response.headers.append(HTTPField(name: .rateLimit, value: state))
         return response
     }
 

@@ -59,12 +59,6 @@ package struct RateLimitRules: Sendable {
         self.routes = routes
     }
 
-    /// The policy for a request to the route registered as `path` with `method`.
-    package func policy(method: String, path: String?) -> RateLimitPolicy {
-        guard let path else { return self.default }
-        return routes["\(method) \(path)"] ?? self.default
-    }
-
     /// The same rules with limits replaced by configuration: `RATE_LIMIT_<NAME>` = `limit/period`
     /// (`50/1m`, `10/60s`).
     package func configured(by settings: Settings) throws -> RateLimitRules {
