@@ -10,7 +10,8 @@ import Testing
 final class PrivateRedisServer: Sendable {
     let port: Int
     private let directory: URL
-    private let process = Mutex<Process?>(nil)
+    /// The running server's process id (0: none).
+    private let pid = Mutex<pid_t>(0)
 
     init() throws {
         port = Self.freePort()
@@ -41,16 +42,27 @@ final class PrivateRedisServer: Sendable {
         RedisSettings(port: port, connections: 2, connectTimeout: .seconds(2), commandTimeout: .seconds(2))
     }
 
+    /// Spawns redis-server with `posix_spawn` rather than Foundation's `Process`: `Process` watches its
+    /// children through a process-wide SIGCHLD handler and run-loop thread, and tests that used it saw the
+    /// whole test process stall now and then (see the closing note of the session that changed this).
     func start() async throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
+        let arguments = [
             "redis-server", "--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
             "--dir", directory.path,
         ]
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        self.process.withLock { $0 = process }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
+        var argv = arguments.map { strdup($0) }
+        argv.append(nil)
+        defer { for argument in argv { free(argument) } }
+        var spawned: pid_t = 0
+        let status = posix_spawnp(&spawned, "redis-server", &actions, nil, argv, environ)
+        guard status == 0 else {
+            throw RedisError.connectionFailed("cannot start redis-server: \(String(cString: strerror(status)))")
+        }
+        pid.withLock { $0 = spawned }
         for _ in 0..<300 {
             if (try? await probe()) == true { return }
             try await Task.sleep(for: .milliseconds(50))
@@ -61,14 +73,14 @@ final class PrivateRedisServer: Sendable {
     /// Kills the server as a crash would (SIGKILL: the test process may run with SIGTERM ignored, which
     /// children inherit) and waits until it is gone.
     func stop() async {
-        guard
-            let process = self.process.withLock({ current -> Process? in
-                defer { current = nil }
-                return current
-            })
-        else { return }
-        kill(process.processIdentifier, SIGKILL)
-        while process.isRunning { try? await Task.sleep(for: .milliseconds(10)) }
+        let stopped = pid.withLock { current -> pid_t in
+            defer { current = 0 }
+            return current
+        }
+        guard stopped > 0 else { return }
+        kill(stopped, SIGKILL)
+        var status: Int32 = 0
+        while waitpid(stopped, &status, WNOHANG) == 0 { try? await Task.sleep(for: .milliseconds(10)) }
     }
 
     private func probe() async throws -> Bool {
@@ -84,7 +96,12 @@ final class PrivateRedisServer: Sendable {
     }
 
     deinit {
-        if let process = self.process.withLock({ $0 }) { kill(process.processIdentifier, SIGKILL) }
+        let running = pid.withLock { $0 }
+        if running > 0 {
+            kill(running, SIGKILL)
+            var status: Int32 = 0
+            waitpid(running, &status, 0)
+        }
         try? FileManager.default.removeItem(at: directory)
     }
 }
