@@ -146,24 +146,22 @@ private func run<Result: Sendable>(
             }
             throw ServicesStopped(underlying: nil)
         }
-        tasks.addTask {
-            do {
-                let result = try await body()
-                await group.triggerGracefulShutdown()
-                return result
-            } catch {
-                await group.triggerGracefulShutdown()
-                throw error
-            }
-        }
-        defer { tasks.cancelAll() }
-        guard let result = try await tasks.next() else { throw CancellationError() }
+        tasks.addTask { try await body() }
         do {
-            _ = try await tasks.next()
-        } catch let stopped as ServicesStopped where stopped.underlying == nil {
-            // The graceful shutdown that `body` asked for.
+            // The body's result, unless the services stopped (or the body threw) first.
+            guard let result = try await tasks.next() else { throw CancellationError() }
+            await group.triggerGracefulShutdown()
+            do {
+                _ = try await tasks.next()
+            } catch let stopped as ServicesStopped where stopped.underlying == nil {
+                // The graceful shutdown asked for above.
+            }
+            return result
+        } catch {
+            await group.triggerGracefulShutdown()
+            tasks.cancelAll()
+            throw error
         }
-        return result
     }
 }
 
