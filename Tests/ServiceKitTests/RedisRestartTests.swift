@@ -42,9 +42,10 @@ final class PrivateRedisServer: Sendable {
         RedisSettings(port: port, connections: 2, connectTimeout: .seconds(2), commandTimeout: .seconds(2))
     }
 
-    /// Spawns redis-server with `posix_spawn` rather than Foundation's `Process`: `Process` watches its
-    /// children through a process-wide SIGCHLD handler and run-loop thread, and tests that used it saw the
-    /// whole test process stall now and then (see the closing note of the session that changed this).
+    /// Spawns redis-server with `posix_spawnp` rather than Foundation's `Process`. On Linux `Process` watches
+    /// each child from a run-loop thread of its own (a blocking `waitpid` there) and adds a run-loop source to
+    /// the calling thread, here a Swift concurrency worker; while a test used it, the whole test process
+    /// stalled now and then (see the closing note of the session that changed this).
     func start() async throws {
         let arguments = [
             "redis-server", "--port", "\(port)", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
