@@ -22,13 +22,7 @@ package struct RateLimitMiddleware<Context: ServiceContext>: RouterMiddleware {
     package init(limiter: RateLimiter, rules: RateLimitRules) {
         self.limiter = limiter
         self.defaultPolicy = rules.default
-        var routePolicies: [String: [String: RateLimitPolicy]] = [:]
-        for (route, policy) in rules.routes {
-            let parts = route.split(separator: " ", maxSplits: 1).map(String.init)
-            guard parts.count == 2 else { continue }
-            routePolicies[parts[1], default: [:]][parts[0]] = policy
-        }
-        self.routePolicies = routePolicies
+        self.routePolicies = rules.routesByPath
     }
 
     package func handle(

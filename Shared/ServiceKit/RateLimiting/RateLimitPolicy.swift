@@ -59,6 +59,17 @@ package struct RateLimitRules: Sendable {
         self.routes = routes
     }
 
+    /// The route policies by route pattern, then method: what a request's route finds without building a key.
+    package var routesByPath: [String: [String: RateLimitPolicy]] {
+        var byPath: [String: [String: RateLimitPolicy]] = [:]
+        for (route, policy) in routes {
+            let parts = route.split(separator: " ", maxSplits: 1).map(String.init)
+            guard parts.count == 2 else { continue }
+            byPath[parts[1], default: [:]][parts[0]] = policy
+        }
+        return byPath
+    }
+
     /// The same rules with limits replaced by configuration: `RATE_LIMIT_<NAME>` = `limit/period`
     /// (`50/1m`, `10/60s`).
     package func configured(by settings: Settings) throws -> RateLimitRules {
