@@ -69,8 +69,9 @@ struct ActivityEntryStore: Sendable {
     /// over millions of entries costs a bounded amount of work.
     static let exactCountLimit = 10_000
 
-    /// A page of entries matching `filter`, newest first, the total, and the cursor of the next page.
-    func page(_ filter: ActivityFilter, _ request: PageRequest) async throws -> ListPage<ActivityEntry> {
+    /// A page of entries matching `filter`, newest first, the total, and the cursor of the next page. The
+    /// count runs on a second connection beside the page's query, so the two take the time of the slower.
+    func page(_ filter: ActivityFilter, _ request: PageRequest) async throws -> ActivityPage {
         let cursor = request.cursor.flatMap(ActivityCursor.init)
         var select = Self.selectEntries(filter, after: cursor)
         select.append(" LIMIT ")
@@ -79,6 +80,30 @@ struct ActivityEntryStore: Sendable {
             select.append(" OFFSET ")
             select.bind(request.offset)
         }
+        let selectQuery = select.query
+        async let counted = count(filter)
+        let logger = self.logger
+        let rows = try await database.withConnection { connection in
+            var rows: [StoredEntry] = []
+            for try await row in try await connection.query(selectQuery, logger: logger) {
+                rows.append(try Self.decode(row))
+            }
+            return rows
+        }
+        let (total, exact) = try await counted
+        let items = Array(rows.prefix(request.perPage))
+        return ActivityPage(
+            items: items,
+            page: request.page,
+            perPage: request.perPage,
+            total: total,
+            totalExact: exact,
+            nextCursor: rows.count > request.perPage ? items.last?.cursor.text : nil
+        )
+    }
+
+    /// How many entries match `filter`: exact up to ``exactCountLimit``, the planner's estimate beyond.
+    private func count(_ filter: ActivityFilter) async throws -> (total: Int, exact: Bool) {
         var count = SQLBuilder("SELECT count(*)::bigint FROM (SELECT 1 FROM activity.entries")
         Self.appendWhere(filter, to: &count)
         count.append(" LIMIT ")
@@ -86,35 +111,19 @@ struct ActivityEntryStore: Sendable {
         count.append(") AS capped")
         var estimate = SQLBuilder("EXPLAIN (FORMAT JSON) SELECT 1 FROM activity.entries")
         Self.appendWhere(filter, to: &estimate)
-        let (selectQuery, countQuery, estimateQuery) = (select.query, count.query, estimate.query)
+        let (countQuery, estimateQuery) = (count.query, estimate.query)
         let logger = self.logger
-        let (rows, total, exact) = try await database.withConnection { connection in
-            var rows: [(ActivityEntry, Int64)] = []
-            for try await row in try await connection.query(selectQuery, logger: logger) {
-                rows.append(try Self.decode(row))
-            }
+        return try await database.withConnection { connection in
             var total = 0
             for try await value in try await connection.query(countQuery, logger: logger).decode(Int64.self) {
                 total = Int(value)
             }
-            guard total > Self.exactCountLimit else { return (rows, total, true) }
+            guard total > Self.exactCountLimit else { return (total, true) }
             for try await plan in try await connection.query(estimateQuery, logger: logger).decode(String.self) {
                 total = max(Self.estimatedRows(plan) ?? total, Self.exactCountLimit + 1)
             }
-            return (rows, total, false)
+            return (total, false)
         }
-        let items = Array(rows.prefix(request.perPage))
-        let next =
-            rows.count > request.perPage
-            ? items.last.map { ActivityCursor(occurredMicroseconds: $0.1, id: $0.0.id).text } : nil
-        return ListPage(
-            items: items.map(\.0),
-            page: request.page,
-            perPage: request.perPage,
-            total: total,
-            totalExact: exact,
-            nextCursor: next
-        )
     }
 
     /// The row estimate at the top of an `EXPLAIN (FORMAT JSON)` plan.
@@ -126,7 +135,7 @@ struct ActivityEntryStore: Sendable {
     }
 
     /// The entry with `id` if the filter's organization (and actor, for a manager) may see it.
-    func entry(_ id: UUID, organizationID: UUID, actorID: UUID?) async throws -> ActivityEntry? {
+    func entry(_ id: UUID, organizationID: UUID, actorID: UUID?) async throws -> StoredEntry? {
         var query = SQLBuilder()
         query.append(Self.columns)
         query.append(" FROM activity.entries WHERE id = ")
@@ -141,7 +150,7 @@ struct ActivityEntryStore: Sendable {
         let logger = self.logger
         return try await database.withConnection { connection in
             for try await row in try await connection.query(statement, logger: logger) {
-                return try Self.decode(row).0
+                return try Self.decode(row)
             }
             return nil
         }
@@ -199,9 +208,10 @@ struct ActivityEntryStore: Sendable {
     // MARK: - SQL
 
     private static let columns: StaticString = """
-        SELECT id, occurred_at, recorded_at, organization_id, actor_id, actor_email, ip, user_agent, action,
-            resource_type, resource_id, event_type, source_service, source_instance, request_id, payload::text,
-            (extract(epoch FROM occurred_at) * 1000000)::bigint
+        SELECT id, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+            to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'), organization_id, actor_id,
+            actor_email, ip, user_agent, action, resource_type, resource_id, event_type, source_service,
+            source_instance, request_id, payload::text, (extract(epoch FROM occurred_at) * 1000000)::bigint
         """
 
     private static func selectEntries(_ filter: ActivityFilter, after cursor: ActivityCursor?) -> SQLBuilder {
@@ -252,32 +262,35 @@ struct ActivityEntryStore: Sendable {
         }
     }
 
-    private static func decode(_ row: PostgresRow) throws -> (ActivityEntry, Int64) {
+    private static func decode(_ row: PostgresRow) throws -> StoredEntry {
         let (
             id, occurredAt, recordedAt, organizationID, actorID, email, ip, agent, action, resourceType, resourceID,
             eventType, service, instance, requestID, payload, micros
         ) =
             try row.decode(
                 (
-                    UUID, Date, Date, UUID?, UUID?, String?, String?, String?, String, String, String?, String, String,
-                    String?, String?, String, Int64
+                    UUID, String, String, UUID?, UUID?, String?, String?, String?, String, String, String?, String,
+                    String, String?, String?, String, Int64
                 ).self
             )
-        let hasActor = actorID != nil || email != nil || ip != nil || agent != nil
-        let entry = ActivityEntry(
+        return StoredEntry(
             id: id,
             occurredAt: occurredAt,
             recordedAt: recordedAt,
             organizationID: organizationID,
-            actor: hasActor ? EventActor(userID: actorID, email: email, ip: ip, userAgent: agent) : nil,
-            action: EventAction(rawValue: action) ?? .other,
+            actorID: actorID,
+            actorEmail: email,
+            ip: ip,
+            userAgent: agent,
+            action: action,
             resourceType: resourceType,
             resourceID: resourceID,
             eventType: eventType,
-            source: EventSource(service: service, instance: instance),
+            sourceService: service,
+            sourceInstance: instance,
             requestID: requestID,
-            payload: (try? ContractJSON.makeDecoder().decode(JSONValue.self, from: Data(payload.utf8))) ?? [:]
+            payload: payload,
+            cursor: ActivityCursor(occurredMicroseconds: micros, id: id)
         )
-        return (entry, micros)
     }
 }

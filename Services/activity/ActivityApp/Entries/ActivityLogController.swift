@@ -22,7 +22,7 @@ struct ActivityLogController: Sendable {
         group.get("{id}", use: entry)
     }
 
-    @Sendable func list(_ request: Request, context: ServiceRequestContext) async throws -> ListPage<ActivityEntry> {
+    @Sendable func list(_ request: Request, context: ServiceRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
         var query = QueryParameters(request)
         let filter = ActivityFilter(query: &query, identity: identity)
@@ -31,10 +31,10 @@ struct ActivityLogController: Sendable {
             query.reject("cursor", "is not a cursor this API gave out")
         }
         try query.validate()
-        return try await store.page(filter, page)
+        return Self.json(try await store.page(filter, page).json())
     }
 
-    @Sendable func entry(_ request: Request, context: ServiceRequestContext) async throws -> ActivityEntry {
+    @Sendable func entry(_ request: Request, context: ServiceRequestContext) async throws -> Response {
         let identity = try context.requireIdentity()
         guard let id = context.parameters.get("id", as: UUID.self) else {
             throw APIError.notFound("there is no activity entry with this id")
@@ -43,7 +43,14 @@ struct ActivityLogController: Sendable {
         guard let entry = try await store.entry(id, organizationID: identity.organizationID, actorID: actorID) else {
             throw APIError.notFound("there is no activity entry with this id")
         }
-        return entry
+        var json = JSONWriter(capacity: 1024)
+        entry.writeJSON(to: &json)
+        return Self.json(json.buffer)
+    }
+
+    /// A 200 answer with a JSON body rendered by ``JSONWriter``.
+    private static func json(_ body: ByteBuffer) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
     }
 
     @Sendable func export(_ request: Request, context: ServiceRequestContext) async throws -> Response {
