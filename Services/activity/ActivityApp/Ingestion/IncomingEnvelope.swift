@@ -4,7 +4,7 @@ import Foundation
 /// An envelope as an outside system sends it, decoded only as far as validation needs: every field of
 /// `EventEnvelope`, but the payload is only checked to be a JSON object, never walked, since the stored copy
 /// is the bytes as sent.
-struct IncomingEnvelope: Decodable {
+struct IncomingEnvelope: Decodable, Equatable {
     var id: UUID
     var type: String
     var version: Int
@@ -32,6 +32,32 @@ struct IncomingEnvelope: Decodable {
         var intValue: Int? { nil }
         init?(stringValue: String) { self.stringValue = stringValue }
         init?(intValue: Int) { nil }
+    }
+
+    init(
+        id: UUID,
+        type: String,
+        version: Int,
+        occurredAt: Date,
+        source: EventSource,
+        organizationID: UUID?,
+        actor: EventActor?,
+        requestID: String?,
+        resource: EventResource,
+        action: EventAction,
+        payloadIsObject: Bool
+    ) {
+        self.id = id
+        self.type = type
+        self.version = version
+        self.occurredAt = occurredAt
+        self.source = source
+        self.organizationID = organizationID
+        self.actor = actor
+        self.requestID = requestID
+        self.resource = resource
+        self.action = action
+        self.payloadIsObject = payloadIsObject
     }
 
     init(from decoder: any Decoder) throws {

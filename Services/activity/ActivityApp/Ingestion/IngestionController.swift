@@ -70,9 +70,14 @@ struct IngestionController: Sendable {
         return ([start..<end], false)
     }
 
-    /// Decodes and checks every element, reporting every bad one with its index, not only the first. A valid
-    /// batch is decoded in one call; only a batch with problems is decoded again element by element.
+    /// Decodes and checks every element, reporting every bad one with its index, not only the first. The usual
+    /// batch is read by ``EnvelopeScanner``; any other is decoded by `JSONDecoder` in one call, and a batch
+    /// with problems again element by element.
     static func decode(bytes: [UInt8], elements: [Range<Int>], isBatch: Bool) -> ([IncomingEnvelope], [FieldError]) {
+        if let scanned = EnvelopeScanner.envelopes(in: bytes, elements: elements, isBatch: isBatch) {
+            let problems = Self.check(scanned, indices: Array(scanned.indices), isBatch: isBatch)
+            return (problems.isEmpty ? scanned : [], problems)
+        }
         let decoder = ContractJSON.makeDecoder()
         if isBatch, let all = try? decoder.decode([IncomingEnvelope].self, from: Data(bytes)),
             all.count == elements.count
@@ -161,8 +166,4 @@ struct IngestionController: Sendable {
         let right = SHA256.hash(data: Array(rhs.utf8))
         return zip(left, right).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
-}
-
-extension UInt8 {
-    fileprivate var isJSONWhitespace: Bool { self == 0x20 || self == 0x0A || self == 0x0D || self == 0x09 }
 }
