@@ -22,7 +22,7 @@ struct ActivityLoad: AsyncParsableCommand {
 
 struct Produce: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Posts N numbered events; prints how many were accepted and the rate."
+        abstract: "Posts N numbered events; prints how many were accepted, the rate, and when sending started."
     )
 
     @Option(help: "Proxy base URL.") var proxy = "http://127.0.0.1:8080"
@@ -53,21 +53,23 @@ struct Produce: AsyncParsableCommand {
                 )
             }
         }
+        // Bodies are ready before the clock starts: the load generator's own encoding is not the system's time.
+        let bodies = try batches.map { ByteBuffer(data: try encoder.encode($0)) }
         let next = Counter()
         let retries = Counter()
+        let startedAt = Date()
         let started = ContinuousClock.now
         try await withThrowingTaskGroup(of: Int.self) { group in
             for _ in 0..<concurrency {
                 group.addTask {
                     var accepted = 0
                     while let index = next.take(below: batches.count) {
-                        let body = try encoder.encode(batches[index])
                         while true {
                             var request = HTTPClientRequest(url: "\(proxy)/api/activity/events")
                             request.method = .POST
                             request.headers.add(name: "Content-Type", value: "application/json")
                             request.headers.add(name: "X-Api-Key", value: key)
-                            request.body = .bytes(ByteBuffer(data: body))
+                            request.body = .bytes(bodies[index])
                             if let response = try? await client.execute(request, timeout: .seconds(30)),
                                 response.status == .accepted
                             {
@@ -89,7 +91,8 @@ struct Produce: AsyncParsableCommand {
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
             print(
                 "produced \(produced) retried_requests \(retries.value) seconds \(String(format: "%.2f", seconds)) "
-                    + "accepted_per_second \(Int(Double(produced) / seconds))"
+                    + "accepted_per_second \(Int(Double(produced) / seconds)) "
+                    + "started_at \(String(format: "%.3f", startedAt.timeIntervalSince1970))"
             )
         }
         try await client.shutdown()

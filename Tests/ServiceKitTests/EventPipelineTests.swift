@@ -20,6 +20,7 @@ struct TableHandler: EventHandler {
     static let migrations = [
         Outbox.migration(1, schema: "producer"),
         Migration(2, "applied", ["CREATE TABLE producer.applied (id uuid PRIMARY KEY, applications int NOT NULL)"]),
+        Outbox.eventTypeMigration(3, schema: "producer"),
     ]
 
     func apply(_ events: [ConsumedEvent]) async throws {

@@ -60,5 +60,6 @@ package enum ActivityMigrations {
                 """
             ]
         ),
+        Outbox.eventTypeMigration(5, schema: schema),
     ]
 }

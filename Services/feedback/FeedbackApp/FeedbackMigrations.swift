@@ -81,5 +81,6 @@ package enum FeedbackMigrations {
                 "CREATE INDEX idempotency_keys_submission ON feedback.idempotency_keys (submission_id)",
             ]
         ),
+        Outbox.eventTypeMigration(4, schema: schema),
     ]
 }

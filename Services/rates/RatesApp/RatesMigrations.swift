@@ -71,5 +71,6 @@ package enum RatesMigrations {
                 """,
             ]
         ),
+        Outbox.eventTypeMigration(4, schema: schema),
     ]
 }

@@ -68,5 +68,6 @@ package enum UsersMigrations {
                 "CREATE INDEX refresh_tokens_user ON users.refresh_tokens (user_id) WHERE revoked_at IS NULL",
             ]
         ),
+        Outbox.eventTypeMigration(4, schema: schema),
     ]
 }

@@ -44,6 +44,17 @@ package struct Outbox: Sendable {
         )
     }
 
+    /// The migration that gives `<schema>.outbox` the event type beside the envelope, so the relay publishes
+    /// the type without parsing the envelope; a service lists it after ``migration(_:schema:)``. Rows added
+    /// before it have an empty type, which consumers treat as unknown.
+    package static func eventTypeMigration(_ version: Int, schema: String) -> Migration {
+        Migration(
+            version,
+            "outbox_event_type",
+            ["ALTER TABLE \(schema).outbox ADD COLUMN event_type text NOT NULL DEFAULT ''"]
+        )
+    }
+
     /// The `LISTEN` channel notified after rows are inserted.
     package var channel: String { "\(schema)_outbox" }
 
@@ -60,24 +71,27 @@ package struct Outbox: Sendable {
         logger: Logger
     ) async throws -> Int {
         let encoder = ContractJSON.makeEncoder()
-        let encoded = try envelopes.map { (id: $0.id, json: String(decoding: try encoder.encode($0), as: UTF8.self)) }
+        let encoded = try envelopes.map {
+            (id: $0.id, type: $0.type, json: String(decoding: try encoder.encode($0), as: UTF8.self))
+        }
         return try await add(encoded: encoded, on: connection, logger: logger)
     }
 
-    /// Adds envelopes already encoded as JSON (ingestion keeps the bytes it received), each with its id.
+    /// Adds envelopes already encoded as JSON (ingestion keeps the bytes it received), each with its id and type.
     @discardableResult
     package func add(
-        encoded envelopes: [(id: UUID, json: String)],
+        encoded envelopes: [(id: UUID, type: String, json: String)],
         on connection: PostgresConnection,
         logger: Logger
     ) async throws -> Int {
         guard !envelopes.isEmpty else { return 0 }
         let ids = envelopes.map(\.id)
+        let types = envelopes.map(\.type)
         let bodies = envelopes.map(\.json)
         let rows = try await connection.query(
             """
-            INSERT INTO \(unescaped: schema).outbox (event_id, envelope)
-            SELECT * FROM UNNEST(\(ids)::uuid[], \(bodies)::text[])
+            INSERT INTO \(unescaped: schema).outbox (event_id, event_type, envelope)
+            SELECT * FROM UNNEST(\(ids)::uuid[], \(types)::text[], \(bodies)::text[])
             ON CONFLICT (event_id) DO NOTHING
             RETURNING 1
             """,

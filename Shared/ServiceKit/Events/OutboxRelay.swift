@@ -5,9 +5,10 @@ import NIOCore
 import PostgresNIO
 import ServiceLifecycle
 
-/// Publishes a service's outbox to the event stream: takes a batch of rows (`FOR UPDATE SKIP LOCKED`, so
-/// replicas share the work), adds them to the stream in order in one pipeline, and deletes them in the same
-/// transaction once Redis has confirmed every one. When Redis is down the rows stay and the relay backs off.
+/// Publishes a service's outbox to the event stream: deletes a batch of rows in a transaction (`FOR UPDATE
+/// SKIP LOCKED`, so replicas share the work), adds them to the stream in order in one pipeline, and commits
+/// once Redis has confirmed every one. When Redis is down the transaction rolls back, the rows stay and the
+/// relay backs off.
 ///
 /// It wakes on the outbox's `LISTEN` channel, with a polling fallback in case a notification is missed.
 /// Delivery is at least once: a crash between `XADD` and `COMMIT` publishes a batch twice, which consumers
@@ -74,39 +75,42 @@ package struct OutboxRelay: Service {
         let redis = self.redis
         let logger = self.logger
         return try await database.withTransaction { connection in
+            // Taking and deleting the batch is one statement (one row version per event); the transaction
+            // holds the deletion until Redis has confirmed every entry, and a failure rolls it back.
             let rows = try await connection.query(
                 """
-                SELECT position, event_id::text, envelope, coalesce(envelope::jsonb ->> 'type', '') FROM \(unescaped: schema).outbox
-                ORDER BY position LIMIT \(settings.outboxBatchSize)
-                FOR UPDATE SKIP LOCKED
+                DELETE FROM \(unescaped: schema).outbox WHERE position IN (
+                    SELECT position FROM \(unescaped: schema).outbox
+                    ORDER BY position LIMIT \(settings.outboxBatchSize)
+                    FOR UPDATE SKIP LOCKED)
+                RETURNING position, event_id::text, event_type, envelope
                 """,
                 logger: logger
             )
-            var positions: [Int64] = []
-            var commands: [RedisCommand] = []
-            for try await (position, eventID, envelope, type) in rows.decode((Int64, String, String, String).self) {
-                positions.append(position)
-                commands.append(
-                    .streamAdd(
-                        settings.stream,
-                        // The type travels beside the envelope so consumers can skip events without decoding them.
-                        fields: [
-                            StreamField("id", eventID), StreamField("type", type),
-                            StreamField("envelope", envelope),
-                        ],
-                        maxLength: settings.maxLength
+            var batch: [(position: Int64, command: RedisCommand)] = []
+            for try await (position, eventID, type, envelope) in rows.decode((Int64, String, String, String).self) {
+                batch.append(
+                    (
+                        position,
+                        .streamAdd(
+                            settings.stream,
+                            // The type travels beside the envelope so consumers can skip events without decoding them.
+                            fields: [
+                                StreamField("id", eventID), StreamField("type", type),
+                                StreamField("envelope", envelope),
+                            ],
+                            maxLength: settings.maxLength
+                        )
                     )
                 )
             }
-            guard !positions.isEmpty else { return 0 }
-            for result in try await redis.pipeline(commands) {
+            guard !batch.isEmpty else { return 0 }
+            // RETURNING has no order; the stream gets the outbox's.
+            batch.sort { $0.position < $1.position }
+            for result in try await redis.pipeline(batch.map(\.command)) {
                 if case .failure(let error) = result { throw error }
             }
-            try await connection.query(
-                "DELETE FROM \(unescaped: schema).outbox WHERE position = ANY(\(positions))",
-                logger: logger
-            )
-            return positions.count
+            return batch.count
         }
     }
 

@@ -47,7 +47,7 @@ struct IngestionController: Sendable {
 
         // Each envelope is stored as the bytes that were sent: validated, never re-encoded.
         let encoded = zip(envelopes, elements).map { envelope, range in
-            (id: envelope.id, json: String(decoding: bytes[range], as: UTF8.self))
+            (id: envelope.id, type: envelope.type, json: String(decoding: bytes[range], as: UTF8.self))
         }
         let outbox = self.outbox
         let logger = context.logger
