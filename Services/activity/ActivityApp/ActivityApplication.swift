@@ -2,6 +2,7 @@ import Contracts
 import Hummingbird
 import Logging
 import ServiceKit
+import ServiceLifecycle
 
 /// The activity service: the activity (audit) log.
 package enum ActivityService {
@@ -40,19 +41,22 @@ package func buildApplication(
         to: router
     )
 
-    let consumer = StreamConsumer(
-        redis: platform.redis,
-        handler: ActivityEventHandler(store: store),
-        settings: StreamConsumerSettings(
-            group: ActivityService.consumerGroup,
-            consumer: configuration.instanceID,
-            batchSize: settings.batchSize,
-            maxBatchDelay: settings.flushInterval
-        ),
-        events: configuration.events,
-        metrics: platform.metrics,
-        logger: logger
-    )
+    // The first consumer keeps the instance's name, so entries it left pending before a restart are its own.
+    let consumers = (1...settings.consumers).map { number in
+        StreamConsumer(
+            redis: platform.redis,
+            handler: ActivityEventHandler(store: store),
+            settings: StreamConsumerSettings(
+                group: ActivityService.consumerGroup,
+                consumer: number == 1 ? configuration.instanceID : "\(configuration.instanceID)-\(number)",
+                batchSize: settings.batchSize,
+                maxBatchDelay: settings.flushInterval
+            ),
+            events: configuration.events,
+            metrics: platform.metrics,
+            logger: logger
+        )
+    }
     let retention = RetentionJob(
         store: store,
         lease: RedisLease(
@@ -69,6 +73,6 @@ package func buildApplication(
         router: router,
         schema: ActivityMigrations.schema,
         migrations: ActivityMigrations.all,
-        services: [relay, consumer, retention]
+        services: [relay] + consumers.map { $0 as any Service } + [retention]
     )
 }

@@ -6,6 +6,9 @@ package struct ActivitySettings: Sendable {
     package var batchSize: Int
     /// `ACTIVITY_FLUSH_INTERVAL` (default 5 s): longest wait before a partial batch is written.
     package var flushInterval: Duration
+    /// `ACTIVITY_CONSUMERS` (default 2): consumers of the event stream in this replica, each a member of the
+    /// group with a batch of its own, so one batch is read while another is written.
+    package var consumers: Int
     /// `ACTIVITY_INGEST_KEYS`: the `X-Api-Key` values accepted by `POST /api/activity/events`, comma-separated.
     /// In development a key `dev-ingest-key` is accepted (with a warning) when unset.
     package var ingestKeys: [String]
@@ -26,6 +29,7 @@ package struct ActivitySettings: Sendable {
             default: .seconds(5),
             in: .milliseconds(1) ... .seconds(600)
         )
+        consumers = try settings.int("ACTIVITY_CONSUMERS", default: 2, in: 1...16)
         retentionDays = try settings.int("ACTIVITY_RETENTION_DAYS", default: 365, in: 1...36_500)
         retentionInterval = try settings.duration(
             "ACTIVITY_RETENTION_INTERVAL",

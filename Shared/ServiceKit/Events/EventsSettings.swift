@@ -18,6 +18,9 @@ package struct EventsSettings: Sendable {
     package var outboxBatchSize: Int
     /// `OUTBOX_POLL_INTERVAL` (default 1 s): how often the relay looks for rows when no notification came.
     package var outboxPollInterval: Duration
+    /// `OUTBOX_PUBLISHERS` (default 2): batches one relay publishes at the same time while the outbox has a
+    /// backlog (one is written to Redis while the next is taken from Postgres).
+    package var outboxPublishers: Int
 
     package init(
         stream: String = EventEnvelope.stream,
@@ -27,7 +30,8 @@ package struct EventsSettings: Sendable {
         claimIdle: Duration = .seconds(60),
         retryInterval: Duration = .seconds(5),
         outboxBatchSize: Int = 500,
-        outboxPollInterval: Duration = .seconds(1)
+        outboxPollInterval: Duration = .seconds(1),
+        outboxPublishers: Int = 2
     ) {
         self.stream = stream
         self.deadLetterStream = deadLetterStream
@@ -37,6 +41,7 @@ package struct EventsSettings: Sendable {
         self.retryInterval = retryInterval
         self.outboxBatchSize = outboxBatchSize
         self.outboxPollInterval = outboxPollInterval
+        self.outboxPublishers = outboxPublishers
     }
 
     package init(settings: Settings) throws {
@@ -65,7 +70,8 @@ package struct EventsSettings: Sendable {
                 "OUTBOX_POLL_INTERVAL",
                 default: defaults.outboxPollInterval,
                 in: .milliseconds(10) ... .seconds(600)
-            )
+            ),
+            outboxPublishers: try settings.int("OUTBOX_PUBLISHERS", default: defaults.outboxPublishers, in: 1...16)
         )
     }
 }

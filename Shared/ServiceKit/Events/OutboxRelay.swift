@@ -10,7 +10,9 @@ import ServiceLifecycle
 /// once Redis has confirmed every one. When Redis is down the transaction rolls back, the rows stay and the
 /// relay backs off.
 ///
-/// It wakes on the outbox's `LISTEN` channel, with a polling fallback in case a notification is missed.
+/// It wakes on the outbox's `LISTEN` channel, with a polling fallback in case a notification is missed. While
+/// there is a backlog, `OUTBOX_PUBLISHERS` batches are in flight at once; their entries may interleave in
+/// the stream, as they do between replicas, so consumers never rely on the order of entries.
 /// Delivery is at least once: a crash between `XADD` and `COMMIT` publishes a batch twice, which consumers
 /// absorb because they apply each event id once.
 package struct OutboxRelay: Service {
@@ -43,26 +45,43 @@ package struct OutboxRelay: Service {
         }
     }
 
+    /// On every wake-up, drains the outbox with `outboxPublishers` batches in flight.
     private func publishUntilShutdown(wakeups: AsyncStream<Void>) async {
-        var failures = 0
         for await _ in wakeups.cancelOnGracefulShutdown() {
-            while !Task.isShuttingDownGracefully {
-                do {
-                    let published = try await publishBatch()
-                    if failures > 0 {
-                        logger.info("outbox relay recovered", metadata: ["outbox.failures": "\(failures)"])
-                        failures = 0
-                    }
-                    if published < settings.outboxBatchSize { break }
-                } catch {
-                    failures += 1
-                    if failures == 1 {
-                        logger.warning("outbox relay cannot publish; retrying", metadata: ["error": "\(error)"])
-                    }
-                    await sleepUnlessShuttingDown(
-                        for: Backoff.delay(attempt: failures, base: .milliseconds(100), cap: .seconds(10))
+            await withDiscardingTaskGroup { group in
+                for publisher in 1...settings.outboxPublishers {
+                    group.addTask { await self.drain(publisher: publisher) }
+                }
+            }
+        }
+    }
+
+    /// Publishes batches until one comes back short (the outbox is empty, or the rest is locked by other
+    /// publishers); on failure, retries with back-off until it succeeds or the service stops.
+    private func drain(publisher: Int) async {
+        var failures = 0
+        while !Task.isShuttingDownGracefully {
+            do {
+                let published = try await publishBatch()
+                if failures > 0 {
+                    logger.info(
+                        "outbox relay recovered",
+                        metadata: ["outbox.failures": "\(failures)", "outbox.publisher": "\(publisher)"]
+                    )
+                    failures = 0
+                }
+                if published < settings.outboxBatchSize { return }
+            } catch {
+                failures += 1
+                if failures == 1 {
+                    logger.warning(
+                        "outbox relay cannot publish; retrying",
+                        metadata: ["error": "\(error)", "outbox.publisher": "\(publisher)"]
                     )
                 }
+                await sleepUnlessShuttingDown(
+                    for: Backoff.delay(attempt: failures, base: .milliseconds(100), cap: .seconds(10))
+                )
             }
         }
     }
