@@ -45,6 +45,58 @@ struct ActivityEntryStore: Sendable {
         }
     }
 
+    /// Inserts envelopes the stream consumer has already read (see ``EnvelopeScanner/recordable(_:)``) with one
+    /// statement of one array per column: Postgres parses only the payloads and the timestamps, not whole
+    /// envelopes. An id already stored is skipped. Returns how many were new.
+    @discardableResult
+    func insert(recordable envelopes: [RecordableEnvelope]) async throws -> Int {
+        guard !envelopes.isEmpty else { return 0 }
+        // Arrays cannot carry NULL through PostgresNIO; an absent value travels as U+0001, which a scanned
+        // envelope can never hold (it refuses unescaped control characters), and NULLIF restores it.
+        let absent = "\u{1}"
+        func text(_ value: String?) -> String { value ?? absent }
+        func text(_ value: UUID?) -> String { value?.uuidString ?? absent }
+        let ids = envelopes.map(\.envelope.id)
+        let occurredAt = envelopes.map(\.occurredAt)
+        let organizations = envelopes.map { text($0.envelope.organizationID) }
+        let actorIDs = envelopes.map { text($0.envelope.actor?.userID) }
+        let emails = envelopes.map { text($0.envelope.actor?.email) }
+        let ips = envelopes.map { text($0.envelope.actor?.ip) }
+        let agents = envelopes.map { text($0.envelope.actor?.userAgent) }
+        let actions = envelopes.map(\.envelope.action.rawValue)
+        let resourceTypes = envelopes.map(\.envelope.resource.type)
+        let resourceIDs = envelopes.map { text($0.envelope.resource.id) }
+        let types = envelopes.map(\.envelope.type)
+        let services = envelopes.map(\.envelope.source.service)
+        let instances = envelopes.map { text($0.envelope.source.instance) }
+        let requestIDs = envelopes.map { text($0.envelope.requestID) }
+        let payloads = envelopes.map(\.payload)
+        let statement: PostgresQuery = """
+            INSERT INTO activity.entries (
+                id, occurred_at, organization_id, actor_id, actor_email, ip, user_agent, action, resource_type,
+                resource_id, event_type, source_service, source_instance, request_id, payload)
+            SELECT id, occurred_at::timestamptz, nullif(organization_id, chr(1))::uuid, nullif(actor_id, chr(1))::uuid,
+                nullif(actor_email, chr(1)), nullif(ip, chr(1)), nullif(user_agent, chr(1)), action, resource_type,
+                nullif(resource_id, chr(1)), event_type, source_service, nullif(source_instance, chr(1)),
+                nullif(request_id, chr(1)), payload::jsonb
+            FROM unnest(\(ids)::uuid[], \(occurredAt)::text[], \(organizations)::text[], \(actorIDs)::text[],
+                \(emails)::text[], \(ips)::text[], \(agents)::text[], \(actions)::text[], \(resourceTypes)::text[],
+                \(resourceIDs)::text[], \(types)::text[], \(services)::text[], \(instances)::text[],
+                \(requestIDs)::text[], \(payloads)::text[])
+                AS e(id, occurred_at, organization_id, actor_id, actor_email, ip, user_agent, action, resource_type,
+                    resource_id, event_type, source_service, source_instance, request_id, payload)
+            ON CONFLICT (id) DO NOTHING
+            RETURNING 1
+            """
+        let logger = self.logger
+        return try await database.withConnection { connection in
+            let rows = try await connection.query(statement, logger: logger)
+            var inserted = 0
+            for try await _ in rows { inserted += 1 }
+            return inserted
+        }
+    }
+
     /// Deletes up to `limit` entries that occurred before `cutoff`; returns how many.
     func deleteEntries(before cutoff: Date, limit: Int) async throws -> Int {
         let logger = self.logger

@@ -1,11 +1,22 @@
+import NIOCore
 import ServiceKit
 
-/// Writes every event of the stream as an activity entry: one multi-row insert per batch, the envelopes
-/// handed to Postgres as JSON, skipping event ids already recorded, so redelivered events are stored once.
+/// Writes every event of the stream as an activity entry: one multi-row insert per batch, skipping event ids
+/// already recorded, so redelivered events are stored once. The usual batch is read in Swift and handed to
+/// Postgres column by column; a batch with any unusual envelope goes to Postgres as JSON, which reads it.
 struct ActivityEventHandler: EventHandler {
     let store: ActivityEntryStore
 
     func apply(_ events: [ConsumedEvent]) async throws {
-        try await store.insert(json: events.map(\.json))
+        var recordable: [RecordableEnvelope] = []
+        recordable.reserveCapacity(events.count)
+        for event in events {
+            guard let envelope = event.body.withUnsafeReadableBytes(EnvelopeScanner.recordable) else {
+                try await store.insert(json: events.map(\.json))
+                return
+            }
+            recordable.append(envelope)
+        }
+        try await store.insert(recordable: recordable)
     }
 }
