@@ -119,3 +119,23 @@ struct ActivityHarness: Sendable {
         }
     }
 }
+
+extension ActivityEntryStore {
+    /// Runs `body` with a store over a fresh database of its own with the activity schema, for tests that
+    /// need the table but not the running service.
+    static func withMigrated(
+        _ body: @Sendable (ActivityEntryStore, Database, IsolatedEnvironment) async throws -> Void
+    ) async throws {
+        try await IsolatedEnvironment.with { environment in
+            try await environment.withDatabase { database in
+                try await MigrationRunner(schema: ActivityMigrations.schema, migrations: ActivityMigrations.all)
+                    .run(on: database, logger: TestInfrastructure.logger("test"))
+                try await body(
+                    ActivityEntryStore(database: database, logger: TestInfrastructure.logger("store")),
+                    database,
+                    environment
+                )
+            }
+        }
+    }
+}

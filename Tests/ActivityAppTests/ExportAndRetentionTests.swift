@@ -74,100 +74,90 @@ struct ExportAndRetentionTests {
 
     @Test("retention deletes only entries older than the configured days")
     func retention() async throws {
-        try await IsolatedEnvironment.with { environment in
-            try await environment.withDatabase { database in
-                try await MigrationRunner(schema: ActivityMigrations.schema, migrations: ActivityMigrations.all)
-                    .run(on: database, logger: TestInfrastructure.logger("test"))
-                let store = ActivityEntryStore(database: database, logger: TestInfrastructure.logger("store"))
-                let organization = UUID()
-                func event(daysAgo: Double) -> EventEnvelope {
-                    EventEnvelope(
-                        type: "quote.created",
-                        occurredAt: Date().addingTimeInterval(-daysAgo * 86_400),
-                        source: EventSource(service: "t", instance: nil),
-                        organizationID: organization,
-                        actor: nil,
-                        requestID: nil,
-                        resource: EventResource(type: "quote", id: "1"),
-                        action: .create
-                    )
-                }
-                try await store.insert(
-                    (0..<2500).map { _ in event(daysAgo: 400) } + (0..<10).map { _ in event(daysAgo: 10) }
+        try await ActivityEntryStore.withMigrated { store, database, environment in
+            let organization = UUID()
+            func event(daysAgo: Double) -> EventEnvelope {
+                EventEnvelope(
+                    type: "quote.created",
+                    occurredAt: Date().addingTimeInterval(-daysAgo * 86_400),
+                    source: EventSource(service: "t", instance: nil),
+                    organizationID: organization,
+                    actor: nil,
+                    requestID: nil,
+                    resource: EventResource(type: "quote", id: "1"),
+                    action: .create
                 )
-                try await TestInfrastructure.withRedis { redis in
-                    let job = RetentionJob(
-                        store: store,
-                        lease: RedisLease(redis: redis, name: environment.databaseName, owner: "t", ttl: .seconds(30)),
-                        retentionDays: 365,
-                        interval: .seconds(3600),
-                        logger: TestInfrastructure.logger("retention")
-                    )
-                    let deleted = try await job.runOnce()
-                    #expect(deleted == 2500)
-                }
-                let remaining = try await store.page(ActivityFilter(organizationID: organization), PageRequest())
-                #expect(remaining.total == 10)
             }
+            try await store.insert(
+                (0..<2500).map { _ in event(daysAgo: 400) } + (0..<10).map { _ in event(daysAgo: 10) }
+            )
+            try await TestInfrastructure.withRedis { redis in
+                let job = RetentionJob(
+                    store: store,
+                    lease: RedisLease(redis: redis, name: environment.databaseName, owner: "t", ttl: .seconds(30)),
+                    retentionDays: 365,
+                    interval: .seconds(3600),
+                    logger: TestInfrastructure.logger("retention")
+                )
+                let deleted = try await job.runOnce()
+                #expect(deleted == 2500)
+            }
+            let remaining = try await store.page(ActivityFilter(organizationID: organization), PageRequest())
+            #expect(remaining.total == 10)
         }
     }
 
     @Test("a filtered page is an index scan on the filter's index")
     func indexesUsed() async throws {
-        try await IsolatedEnvironment.with { environment in
-            try await environment.withDatabase { database in
-                try await MigrationRunner(schema: ActivityMigrations.schema, migrations: ActivityMigrations.all)
-                    .run(on: database, logger: TestInfrastructure.logger("test"))
-                // Enough rows over enough organizations that the planner's choice means something.
-                let store = ActivityEntryStore(database: database, logger: TestInfrastructure.logger("store"))
-                let organizations = (0..<20).map { _ in UUID() }
-                for chunk in 0..<10 {
-                    try await store.insert(
-                        (0..<2000).map { index in
-                            EventEnvelope(
-                                type: "quote.created",
-                                occurredAt: Date().addingTimeInterval(-Double(chunk * 2000 + index)),
-                                source: EventSource(service: "t", instance: nil),
-                                organizationID: organizations[index % 20],
-                                actor: EventActor(userID: UUID(), email: nil, ip: nil, userAgent: nil),
-                                requestID: nil,
-                                resource: EventResource(type: index % 2 == 0 ? "quote" : "customer", id: "\(index)"),
-                                action: index % 3 == 0 ? .create : .update
-                            )
-                        }
-                    )
-                }
-                let organization = organizations[0]
-                let plans = try await database.withConnection { connection in
-                    let logger = TestInfrastructure.logger("test")
-                    try await connection.query("ANALYZE activity.entries", logger: logger)
-                    var plans: [String] = []
-                    for filter in [
-                        "action = 'create'", "actor_id = '\(UUID().uuidString)'",
-                        "resource_type = 'quote' AND resource_id = '8'", "true",
-                    ] {
-                        let rows = try await connection.query(
-                            PostgresQuery(
-                                unsafeSQL: """
-                                    EXPLAIN SELECT id FROM activity.entries
-                                    WHERE organization_id = '\(organization.uuidString)' AND \(filter)
-                                    ORDER BY occurred_at DESC, id DESC LIMIT 21
-                                    """
-                            ),
-                            logger: logger
+        try await ActivityEntryStore.withMigrated { store, database, _ in
+            // Enough rows over enough organizations that the planner's choice means something.
+            let organizations = (0..<20).map { _ in UUID() }
+            for chunk in 0..<10 {
+                try await store.insert(
+                    (0..<2000).map { index in
+                        EventEnvelope(
+                            type: "quote.created",
+                            occurredAt: Date().addingTimeInterval(-Double(chunk * 2000 + index)),
+                            source: EventSource(service: "t", instance: nil),
+                            organizationID: organizations[index % 20],
+                            actor: EventActor(userID: UUID(), email: nil, ip: nil, userAgent: nil),
+                            requestID: nil,
+                            resource: EventResource(type: index % 2 == 0 ? "quote" : "customer", id: "\(index)"),
+                            action: index % 3 == 0 ? .create : .update
                         )
-                        var plan = ""
-                        for try await line in rows.decode(String.self) { plan += line + "\n" }
-                        plans.append(plan)
                     }
-                    return plans
-                }
-                #expect(plans[0].contains("entries_org_action_time"), "\(plans[0])")
-                #expect(plans[1].contains("entries_org_actor_time"), "\(plans[1])")
-                #expect(plans[2].contains("entries_org_resource_time"), "\(plans[2])")
-                #expect(plans[3].contains("entries_org_time"), "\(plans[3])")
-                #expect(plans.allSatisfy { !$0.contains("Sort") }, "the index gives the order")
+                )
             }
+            let organization = organizations[0]
+            let plans = try await database.withConnection { connection in
+                let logger = TestInfrastructure.logger("test")
+                try await connection.query("ANALYZE activity.entries", logger: logger)
+                var plans: [String] = []
+                for filter in [
+                    "action = 'create'", "actor_id = '\(UUID().uuidString)'",
+                    "resource_type = 'quote' AND resource_id = '8'", "true",
+                ] {
+                    let rows = try await connection.query(
+                        PostgresQuery(
+                            unsafeSQL: """
+                                EXPLAIN SELECT id FROM activity.entries
+                                WHERE organization_id = '\(organization.uuidString)' AND \(filter)
+                                ORDER BY occurred_at DESC, id DESC LIMIT 21
+                                """
+                        ),
+                        logger: logger
+                    )
+                    var plan = ""
+                    for try await line in rows.decode(String.self) { plan += line + "\n" }
+                    plans.append(plan)
+                }
+                return plans
+            }
+            #expect(plans[0].contains("entries_org_action_time"), "\(plans[0])")
+            #expect(plans[1].contains("entries_org_actor_time"), "\(plans[1])")
+            #expect(plans[2].contains("entries_org_resource_time"), "\(plans[2])")
+            #expect(plans[3].contains("entries_org_time"), "\(plans[3])")
+            #expect(plans.allSatisfy { !$0.contains("Sort") }, "the index gives the order")
         }
     }
 }
@@ -176,44 +166,39 @@ struct ExportAndRetentionTests {
 struct ActivityTotalTests {
     @Test("totals are exact up to the counting limit and estimated beyond it")
     func estimatedTotals() async throws {
-        try await IsolatedEnvironment.with { environment in
-            try await environment.withDatabase { database in
-                try await MigrationRunner(schema: ActivityMigrations.schema, migrations: ActivityMigrations.all)
-                    .run(on: database, logger: TestInfrastructure.logger("test"))
-                let store = ActivityEntryStore(database: database, logger: TestInfrastructure.logger("store"))
-                let organization = UUID()
-                let count = ActivityEntryStore.exactCountLimit + 500
-                for start in stride(from: 0, to: count, by: 2000) {
-                    try await store.insert(
-                        (start..<min(start + 2000, count)).map { index in
-                            EventEnvelope(
-                                type: "quote.created",
-                                occurredAt: Date().addingTimeInterval(-Double(index)),
-                                source: EventSource(service: "t", instance: nil),
-                                organizationID: organization,
-                                actor: nil,
-                                requestID: nil,
-                                resource: EventResource(type: index < 100 ? "customer" : "quote", id: "\(index)"),
-                                action: .create
-                            )
-                        }
-                    )
-                }
-                try await database.withConnection { connection in
-                    try await connection.query("ANALYZE activity.entries", logger: TestInfrastructure.logger("test"))
-                    return ()
-                }
-                let large = try await store.page(ActivityFilter(organizationID: organization), PageRequest())
-                #expect(!large.totalExact)
-                #expect(large.total > ActivityEntryStore.exactCountLimit)
-                #expect(abs(large.total - count) < count / 5, "the estimate is close: \(large.total)")
-                let small = try await store.page(
-                    ActivityFilter(organizationID: organization, resourceType: "customer"),
-                    PageRequest()
+        try await ActivityEntryStore.withMigrated { store, database, environment in
+            let organization = UUID()
+            let count = ActivityEntryStore.exactCountLimit + 500
+            for start in stride(from: 0, to: count, by: 2000) {
+                try await store.insert(
+                    (start..<min(start + 2000, count)).map { index in
+                        EventEnvelope(
+                            type: "quote.created",
+                            occurredAt: Date().addingTimeInterval(-Double(index)),
+                            source: EventSource(service: "t", instance: nil),
+                            organizationID: organization,
+                            actor: nil,
+                            requestID: nil,
+                            resource: EventResource(type: index < 100 ? "customer" : "quote", id: "\(index)"),
+                            action: .create
+                        )
+                    }
                 )
-                #expect(small.totalExact)
-                #expect(small.total == 100)
             }
+            try await database.withConnection { connection in
+                try await connection.query("ANALYZE activity.entries", logger: TestInfrastructure.logger("test"))
+                return ()
+            }
+            let large = try await store.page(ActivityFilter(organizationID: organization), PageRequest())
+            #expect(!large.totalExact)
+            #expect(large.total > ActivityEntryStore.exactCountLimit)
+            #expect(abs(large.total - count) < count / 5, "the estimate is close: \(large.total)")
+            let small = try await store.page(
+                ActivityFilter(organizationID: organization, resourceType: "customer"),
+                PageRequest()
+            )
+            #expect(small.totalExact)
+            #expect(small.total == 100)
         }
     }
 }

@@ -23,76 +23,66 @@ struct RecordingTests {
 
     @Test("the column-by-column insert stores exactly what Postgres reads from the JSON")
     func sameRows() async throws {
-        try await IsolatedEnvironment.with { environment in
-            try await environment.withDatabase { database in
-                try await MigrationRunner(schema: ActivityMigrations.schema, migrations: ActivityMigrations.all)
-                    .run(on: database, logger: TestInfrastructure.logger("test"))
-                let store = ActivityEntryStore(database: database, logger: TestInfrastructure.logger("store"))
-                let viaJSON = UUID()
-                let viaColumns = UUID()
-                try await store.insert(json: Self.envelopes(organization: viaJSON))
-                let scanned = Self.envelopes(organization: viaColumns).map { text in
-                    ByteBuffer(string: text).withUnsafeReadableBytes(EnvelopeScanner.recordable)
-                }
-                #expect(scanned.allSatisfy { $0 != nil }, "every envelope here is a usual one")
-                #expect(try await store.insert(recordable: scanned.compactMap { $0 }) == 3)
-                #expect(try await store.insert(recordable: scanned.compactMap { $0 }) == 0, "ids already stored")
-
-                func rows(_ organization: UUID) async throws -> [String] {
-                    try await database.withConnection { connection in
-                        var rows: [String] = []
-                        let query: PostgresQuery = """
-                            SELECT concat_ws('|', occurred_at, actor_id, actor_email, ip, user_agent, action,
-                                resource_type, resource_id, event_type, source_service, source_instance, request_id,
-                                payload::text, actor_id IS NULL, actor_email IS NULL, resource_id IS NULL,
-                                source_instance IS NULL, request_id IS NULL)
-                            FROM activity.entries WHERE organization_id = \(organization)
-                            ORDER BY occurred_at
-                            """
-                        for try await row in try await connection.query(query, logger: TestInfrastructure.logger("t"))
-                            .decode(String.self)
-                        {
-                            rows.append(row)
-                        }
-                        return rows
-                    }
-                }
-                let expected = try await rows(viaJSON)
-                #expect(expected.count == 3)
-                #expect(try await rows(viaColumns) == expected)
+        try await ActivityEntryStore.withMigrated { store, database, environment in
+            let viaJSON = UUID()
+            let viaColumns = UUID()
+            try await store.insert(json: Self.envelopes(organization: viaJSON))
+            let scanned = Self.envelopes(organization: viaColumns).map { text in
+                ByteBuffer(string: text).withUnsafeReadableBytes(EnvelopeScanner.recordable)
             }
+            #expect(scanned.allSatisfy { $0 != nil }, "every envelope here is a usual one")
+            #expect(try await store.insert(recordable: scanned.compactMap { $0 }) == 3)
+            #expect(try await store.insert(recordable: scanned.compactMap { $0 }) == 0, "ids already stored")
+
+            func rows(_ organization: UUID) async throws -> [String] {
+                try await database.withConnection { connection in
+                    var rows: [String] = []
+                    let query: PostgresQuery = """
+                        SELECT concat_ws('|', occurred_at, actor_id, actor_email, ip, user_agent, action,
+                            resource_type, resource_id, event_type, source_service, source_instance, request_id,
+                            payload::text, actor_id IS NULL, actor_email IS NULL, resource_id IS NULL,
+                            source_instance IS NULL, request_id IS NULL)
+                        FROM activity.entries WHERE organization_id = \(organization)
+                        ORDER BY occurred_at
+                        """
+                    for try await row in try await connection.query(query, logger: TestInfrastructure.logger("t"))
+                        .decode(String.self)
+                    {
+                        rows.append(row)
+                    }
+                    return rows
+                }
+            }
+            let expected = try await rows(viaJSON)
+            #expect(expected.count == 3)
+            #expect(try await rows(viaColumns) == expected)
         }
     }
 
     @Test("a batch with an unusual envelope is recorded through the JSON path, all of it")
     func unusualBatch() async throws {
-        try await IsolatedEnvironment.with { environment in
-            try await environment.withDatabase { database in
-                try await MigrationRunner(schema: ActivityMigrations.schema, migrations: ActivityMigrations.all)
-                    .run(on: database, logger: TestInfrastructure.logger("test"))
-                let store = ActivityEntryStore(database: database, logger: TestInfrastructure.logger("store"))
-                let organization = UUID()
-                var bodies = Self.envelopes(organization: organization)
-                // An escape in a field the scanner reads: the handler leaves the batch to Postgres' JSON reader.
-                bodies[0] = bodies[0].replacingOccurrences(of: #""req-1""#, with: #""req\u002d1""#)
-                #expect(ByteBuffer(string: bodies[0]).withUnsafeReadableBytes(EnvelopeScanner.recordable) == nil)
-                let events = bodies.enumerated().map { index, body in
-                    ConsumedEvent(entryID: "1-\(index)", body: ByteBuffer(string: body))
-                }
-                try await ActivityEventHandler(store: store).apply(events)
-                let requestIDs = try await database.withConnection { connection in
-                    var ids: [String?] = []
-                    let query: PostgresQuery =
-                        "SELECT request_id FROM activity.entries WHERE organization_id = \(organization) ORDER BY occurred_at"
-                    for try await id in try await connection.query(query, logger: TestInfrastructure.logger("t"))
-                        .decode(String?.self)
-                    {
-                        ids.append(id)
-                    }
-                    return ids
-                }
-                #expect(requestIDs == [nil, "req-1", nil])
+        try await ActivityEntryStore.withMigrated { store, database, environment in
+            let organization = UUID()
+            var bodies = Self.envelopes(organization: organization)
+            // An escape in a field the scanner reads: the handler leaves the batch to Postgres' JSON reader.
+            bodies[0] = bodies[0].replacingOccurrences(of: #""req-1""#, with: #""req\u002d1""#)
+            #expect(ByteBuffer(string: bodies[0]).withUnsafeReadableBytes(EnvelopeScanner.recordable) == nil)
+            let events = bodies.enumerated().map { index, body in
+                ConsumedEvent(entryID: "1-\(index)", body: ByteBuffer(string: body))
             }
+            try await ActivityEventHandler(store: store).apply(events)
+            let requestIDs = try await database.withConnection { connection in
+                var ids: [String?] = []
+                let query: PostgresQuery =
+                    "SELECT request_id FROM activity.entries WHERE organization_id = \(organization) ORDER BY occurred_at"
+                for try await id in try await connection.query(query, logger: TestInfrastructure.logger("t"))
+                    .decode(String?.self)
+                {
+                    ids.append(id)
+                }
+                return ids
+            }
+            #expect(requestIDs == [nil, "req-1", nil])
         }
     }
 }

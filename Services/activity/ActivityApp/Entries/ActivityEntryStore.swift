@@ -36,13 +36,7 @@ struct ActivityEntryStore: Sendable {
             ON CONFLICT (id) DO NOTHING
             RETURNING 1
             """
-        let logger = self.logger
-        return try await database.withConnection { connection in
-            let rows = try await connection.query(statement, logger: logger)
-            var inserted = 0
-            for try await _ in rows { inserted += 1 }
-            return inserted
-        }
+        return try await rowCount(statement)
     }
 
     /// Inserts envelopes the stream consumer has already read (see ``EnvelopeScanner/recordable(_:)``) with one
@@ -88,30 +82,27 @@ struct ActivityEntryStore: Sendable {
             ON CONFLICT (id) DO NOTHING
             RETURNING 1
             """
-        let logger = self.logger
-        return try await database.withConnection { connection in
-            let rows = try await connection.query(statement, logger: logger)
-            var inserted = 0
-            for try await _ in rows { inserted += 1 }
-            return inserted
-        }
+        return try await rowCount(statement)
     }
 
     /// Deletes up to `limit` entries that occurred before `cutoff`; returns how many.
     func deleteEntries(before cutoff: Date, limit: Int) async throws -> Int {
+        try await rowCount(
+            """
+            DELETE FROM activity.entries WHERE id IN (
+                SELECT id FROM activity.entries WHERE occurred_at < \(cutoff) LIMIT \(limit))
+            RETURNING 1
+            """
+        )
+    }
+
+    /// Runs a statement that returns a row per row it changed; returns how many.
+    private func rowCount(_ statement: PostgresQuery) async throws -> Int {
         let logger = self.logger
         return try await database.withConnection { connection in
-            let rows = try await connection.query(
-                """
-                DELETE FROM activity.entries WHERE id IN (
-                    SELECT id FROM activity.entries WHERE occurred_at < \(cutoff) LIMIT \(limit))
-                RETURNING 1
-                """,
-                logger: logger
-            )
-            var deleted = 0
-            for try await _ in rows { deleted += 1 }
-            return deleted
+            var count = 0
+            for try await _ in try await connection.query(statement, logger: logger) { count += 1 }
+            return count
         }
     }
 
