@@ -101,4 +101,16 @@ struct EntryJSONTests {
             String(buffer: empty.json()) == #"{"items":[],"page":1,"per_page":20,"total":0,"total_exact":true}"#
         )
     }
+
+    @Test("an ingestion receipt decodes as the contract, ids in order")
+    func receipt() throws {
+        let ids = (0..<3).map { _ in UUID() }
+        let decoded = try ContractJSON.makeDecoder().decode(
+            IngestionReceipt.self,
+            from: Data(buffer: IngestionController.receipt(ids))
+        )
+        #expect(decoded == IngestionReceipt(accepted: 3, ids: ids))
+        let foundation = try ContractJSON.makeEncoder().encode(IngestionReceipt(accepted: 3, ids: ids))
+        #expect(Data(buffer: IngestionController.receipt(ids)) == foundation)
+    }
 }

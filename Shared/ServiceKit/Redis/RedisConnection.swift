@@ -40,23 +40,16 @@ package final class RedisConnection: RedisCommandExecutor {
     ) async throws -> [Result<RESPValue, RedisError>] {
         let deadline = Self.deadline(after: timeout ?? commandTimeout)
         let futures = try commands.map { try enqueue($0, deadline: deadline) }
-        var results: [Result<RESPValue, RedisError>] = []
-        results.reserveCapacity(futures.count)
-        for future in futures {
-            do {
-                let reply = try await future.get()
-                if case .error(let message) = reply {
-                    results.append(.failure(.server(message)))
-                } else {
-                    results.append(.success(reply))
-                }
-            } catch let error as RedisError {
-                results.append(.failure(error))
-            } catch {
-                results.append(.failure(.connectionFailed(String(describing: error))))
+        // One wait for the whole pipeline: awaiting each reply in turn resumed this task once per command.
+        let replies = try await EventLoopFuture.whenAllComplete(futures, on: channel.eventLoop).get()
+        return replies.map { reply in
+            switch reply {
+            case .success(.error(let message)): .failure(.server(message))
+            case .success(let value): .success(value)
+            case .failure(let error as RedisError): .failure(error)
+            case .failure(let error): .failure(.connectionFailed(String(describing: error)))
             }
         }
-        return results
     }
 
     /// Encodes `command` and hands it to the pipelining handler; the future completes with its reply.

@@ -25,7 +25,7 @@ struct IngestionController: Sendable {
     @Sendable func ingest(
         _ request: Request,
         context: ServiceRequestContext
-    ) async throws -> EditedResponse<IngestionReceipt> {
+    ) async throws -> Response {
         guard let key = request.headers[.apiKey], keys.contains(where: { Self.constantTimeEqual($0, key) }) else {
             throw APIError.unauthorized("send a valid ingestion key in X-Api-Key")
         }
@@ -55,8 +55,27 @@ struct IngestionController: Sendable {
             try await outbox.add(encoded: encoded, on: connection, logger: logger)
         }
         context.logger.debug("events ingested", metadata: ["events.count": "\(envelopes.count)"])
-        let receipt = IngestionReceipt(accepted: envelopes.count, ids: envelopes.map(\.id))
-        return EditedResponse(status: .accepted, response: receipt)
+        return Response(
+            status: .accepted,
+            headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: Self.receipt(envelopes.map(\.id)))
+        )
+    }
+
+    /// The `IngestionReceipt` for `ids`, written without Foundation's encoder (a thousand UUIDs an answer).
+    static func receipt(_ ids: [UUID]) -> ByteBuffer {
+        var json = JSONWriter(capacity: 32 + ids.count * 39)
+        json.beginObject()
+        json.field("accepted", ids.count)
+        json.key("ids")
+        json.beginArray()
+        for id in ids {
+            json.separate()
+            json.uuid(id)
+        }
+        json.endArray()
+        json.endObject()
+        return json.buffer
     }
 
     /// The byte ranges of the envelopes in `bytes`: the elements of an array, or the one object.

@@ -1,0 +1,118 @@
+import Foundation
+import NIOCore
+
+/// Writes compact JSON into a buffer, as `ContractJSON`'s encoder would: strings escaped as JSON requires
+/// (quote, backslash, control characters; slashes and non-ASCII text left as they are).
+struct JSONWriter {
+    private(set) var buffer: ByteBuffer
+    /// Whether the next member or element needs a comma before it.
+    private var needsComma = false
+
+    init(capacity: Int) {
+        buffer = ByteBuffer()
+        buffer.reserveCapacity(capacity)
+    }
+
+    mutating func beginObject() {
+        buffer.writeInteger(UInt8(ascii: "{"))
+        needsComma = false
+    }
+
+    mutating func endObject() {
+        buffer.writeInteger(UInt8(ascii: "}"))
+        needsComma = true
+    }
+
+    mutating func beginArray() {
+        buffer.writeInteger(UInt8(ascii: "["))
+        needsComma = false
+    }
+
+    mutating func endArray() {
+        buffer.writeInteger(UInt8(ascii: "]"))
+        needsComma = true
+    }
+
+    /// Writes the comma before an array element when one is due.
+    mutating func separate() {
+        if needsComma { buffer.writeInteger(UInt8(ascii: ",")) }
+        needsComma = false
+    }
+
+    mutating func key(_ name: StaticString) {
+        separate()
+        buffer.writeInteger(UInt8(ascii: "\""))
+        buffer.writeStaticString(name)
+        buffer.writeStaticString("\":")
+        needsComma = false
+    }
+
+    /// Copies `json`, already valid JSON, as a value.
+    mutating func raw(_ json: String) {
+        buffer.writeString(json)
+        needsComma = true
+    }
+
+    mutating func field(_ name: StaticString, _ value: String?) {
+        guard let value else { return }
+        key(name)
+        string(value)
+    }
+
+    mutating func field(_ name: StaticString, _ value: UUID?) {
+        guard let value else { return }
+        key(name)
+        uuid(value)
+    }
+
+    /// A UUID as a string, in the uppercase form Foundation's encoder writes.
+    mutating func uuid(_ value: UUID) {
+        buffer.writeInteger(UInt8(ascii: "\""))
+        buffer.writeString(value.uuidString)
+        buffer.writeInteger(UInt8(ascii: "\""))
+        needsComma = true
+    }
+
+    mutating func field(_ name: StaticString, _ value: Int) {
+        key(name)
+        buffer.writeString(String(value))
+        needsComma = true
+    }
+
+    mutating func field(_ name: StaticString, _ value: Bool) {
+        key(name)
+        buffer.writeStaticString(value ? "true" : "false")
+        needsComma = true
+    }
+
+    mutating func string(_ value: String) {
+        buffer.writeInteger(UInt8(ascii: "\""))
+        var value = value
+        value.withUTF8 { bytes in
+            var start = 0
+            for index in bytes.indices {
+                let byte = bytes[index]
+                guard byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") else { continue }
+                buffer.writeBytes(UnsafeBufferPointer(rebasing: bytes[start..<index]))
+                switch byte {
+                case UInt8(ascii: "\""): buffer.writeStaticString("\\\"")
+                case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
+                case 0x0A: buffer.writeStaticString("\\n")
+                case 0x0D: buffer.writeStaticString("\\r")
+                case 0x09: buffer.writeStaticString("\\t")
+                case 0x08: buffer.writeStaticString("\\b")
+                case 0x0C: buffer.writeStaticString("\\f")
+                default:
+                    let hex = Array("0123456789abcdef".utf8)
+                    buffer.writeStaticString("\\u00")
+                    buffer.writeInteger(hex[Int(byte >> 4)])
+                    buffer.writeInteger(hex[Int(byte & 0x0F)])
+                }
+                start = index + 1
+            }
+            buffer.writeBytes(UnsafeBufferPointer(rebasing: bytes[start..<bytes.count]))
+        }
+        buffer.writeInteger(UInt8(ascii: "\""))
+        needsComma = true
+    }
+}
