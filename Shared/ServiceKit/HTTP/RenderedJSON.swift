@@ -20,6 +20,11 @@ package struct RenderedJSON: Codable, Sendable, Equatable, ResponseGenerator {
         self.body = ByteBuffer(data: bytes)
     }
 
+    /// A buffer already holding the JSON (written by hand on a hot path, say).
+    package init(body: ByteBuffer) {
+        self.body = body
+    }
+
     package init(from decoder: any Decoder) throws {
         self.init(bytes: try decoder.singleValueContainer().decode(Data.self))
     }

@@ -22,7 +22,7 @@ struct ActivityLogController: Sendable {
         group.get("{id}", use: entry)
     }
 
-    @Sendable func list(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+    @Sendable func list(_ request: Request, context: ServiceRequestContext) async throws -> RenderedJSON {
         let identity = try context.requireIdentity()
         var query = QueryParameters(request)
         let filter = ActivityFilter(query: &query, identity: identity)
@@ -31,10 +31,10 @@ struct ActivityLogController: Sendable {
             query.reject("cursor", "is not a cursor this API gave out")
         }
         try query.validate()
-        return Self.json(try await store.page(filter, page).json())
+        return RenderedJSON(body: try await store.page(filter, page).json())
     }
 
-    @Sendable func entry(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+    @Sendable func entry(_ request: Request, context: ServiceRequestContext) async throws -> RenderedJSON {
         let identity = try context.requireIdentity()
         guard let id = context.parameters.get("id", as: UUID.self) else {
             throw APIError.notFound("there is no activity entry with this id")
@@ -45,12 +45,7 @@ struct ActivityLogController: Sendable {
         }
         var json = JSONWriter(capacity: 1024)
         entry.writeJSON(to: &json)
-        return Self.json(json.buffer)
-    }
-
-    /// A 200 answer with a JSON body rendered by ``JSONWriter``.
-    private static func json(_ body: ByteBuffer) -> Response {
-        Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: body))
+        return RenderedJSON(body: json.buffer)
     }
 
     @Sendable func export(_ request: Request, context: ServiceRequestContext) async throws -> Response {

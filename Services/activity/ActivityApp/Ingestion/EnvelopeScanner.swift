@@ -545,7 +545,3 @@ struct RecordableEnvelope: Sendable {
     var occurredAt: String
     var payload: String
 }
-
-extension UInt8 {
-    var isJSONWhitespace: Bool { self == 0x20 || self == 0x0A || self == 0x0D || self == 0x09 }
-}

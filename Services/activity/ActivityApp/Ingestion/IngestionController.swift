@@ -25,7 +25,7 @@ struct IngestionController: Sendable {
     @Sendable func ingest(
         _ request: Request,
         context: ServiceRequestContext
-    ) async throws -> Response {
+    ) async throws -> EditedResponse<RenderedJSON> {
         guard let key = request.headers[.apiKey], keys.contains(where: { Self.constantTimeEqual($0, key) }) else {
             throw APIError.unauthorized("send a valid ingestion key in X-Api-Key")
         }
@@ -55,11 +55,7 @@ struct IngestionController: Sendable {
             try await outbox.add(encoded: encoded, on: connection, logger: logger)
         }
         context.logger.debug("events ingested", metadata: ["events.count": "\(envelopes.count)"])
-        return Response(
-            status: .accepted,
-            headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: Self.receipt(envelopes.map(\.id)))
-        )
+        return EditedResponse(status: .accepted, response: RenderedJSON(body: Self.receipt(envelopes.map(\.id))))
     }
 
     /// The `IngestionReceipt` for `ids`, written without Foundation's encoder (a thousand UUIDs an answer).

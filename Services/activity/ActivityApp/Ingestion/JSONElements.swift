@@ -53,12 +53,17 @@ enum JSONElements {
     }
 
     private static func skipWhitespace(_ bytes: [UInt8], _ index: inout Int) {
-        while index < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[index]) { index += 1 }
+        while index < bytes.count, bytes[index].isJSONWhitespace { index += 1 }
     }
 
     private static func trimmedEnd(_ bytes: [UInt8], _ end: Int) -> Int {
         var end = end
-        while end > 0, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[end - 1]) { end -= 1 }
+        while end > 0, bytes[end - 1].isJSONWhitespace { end -= 1 }
         return end
     }
+}
+
+extension UInt8 {
+    /// JSON's whitespace: space, line feed, carriage return, tab.
+    var isJSONWhitespace: Bool { self == 0x20 || self == 0x0A || self == 0x0D || self == 0x09 }
 }
