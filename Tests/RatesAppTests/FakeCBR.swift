@@ -96,7 +96,7 @@ struct FakeCBR: Sendable {
             logger: TestInfrastructure.logger("fake-cbr")
         )
         return try await withRunningServices([server]) {
-            let port = try await withDeadline(.seconds(60)) {
+            let port = try await withDeadline(.seconds(60), waitingFor: "the fake CBR to listen") {
                 for await found in ports { return found }
                 throw CancellationError()
             }

@@ -400,17 +400,21 @@ struct RatesAPITests {
             let channel = harness.channel
             let message = try await TestInfrastructure.withRedis { redis in
                 try await redis.withSubscription(to: [channel], logger: TestInfrastructure.logger("sub")) { events in
-                    while try await redis.publish("ping", to: channel) == 0 {
-                        try await Task.sleep(for: .milliseconds(20))
+                    try await withDeadline(.seconds(60), waitingFor: "the subscription to be in place") {
+                        while try await redis.publish("ping", to: channel) == 0 {
+                            try await Task.sleep(for: .milliseconds(20))
+                        }
                     }
                     let load = try await harness.load(#"{"date": "2026-03-06"}"#)
                     #expect(try load.decode(LoadRatesResult.self).newSets == ["2026-03-06"])
-                    for await event in events {
-                        if case .message(_, let payload) = event, String(buffer: payload) != "ping" {
-                            return String(buffer: payload)
+                    return try await withDeadline(.seconds(60), waitingFor: "the rates.updated message") {
+                        for await event in events {
+                            if case .message(_, let payload) = event, String(buffer: payload) != "ping" {
+                                return String(buffer: payload)
+                            }
                         }
+                        return ""
                     }
-                    return ""
                 }
             }
             #expect(

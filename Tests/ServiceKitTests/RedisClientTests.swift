@@ -104,30 +104,32 @@ struct RedisClientTests {
             let channel = TestInfrastructure.uniqueName("channel")
             let received = try await redis.withSubscription(to: [channel], logger: TestInfrastructure.logger("sub")) {
                 subscription in
-                try await withThrowingTaskGroup(of: [String].self) { group in
-                    group.addTask {
-                        var messages: [String] = []
-                        for await event in subscription {
-                            if case .message(let name, let payload) = event, name == channel {
-                                messages.append(String(buffer: payload))
-                                if messages.count == 3 { break }
+                try await withDeadline(.seconds(60), waitingFor: "the three published messages") {
+                    try await withThrowingTaskGroup(of: [String].self) { group in
+                        group.addTask {
+                            var messages: [String] = []
+                            for await event in subscription {
+                                if case .message(let name, let payload) = event, name == channel {
+                                    messages.append(String(buffer: payload))
+                                    if messages.count == 3 { break }
+                                }
                             }
+                            return messages
                         }
-                        return messages
-                    }
-                    group.addTask {
-                        // Messages published before the subscription is in place reach nobody: repeat the
-                        // first until it is delivered, then send the rest.
-                        while try await redis.publish("m0", to: channel) == 0 {
-                            try await Task.sleep(for: .milliseconds(20))
+                        group.addTask {
+                            // Messages published before the subscription is in place reach nobody: repeat the
+                            // first until it is delivered, then send the rest.
+                            while try await redis.publish("m0", to: channel) == 0 {
+                                try await Task.sleep(for: .milliseconds(20))
+                            }
+                            try await redis.publish("m1", to: channel)
+                            try await redis.publish("m2", to: channel)
+                            return []
                         }
-                        try await redis.publish("m1", to: channel)
-                        try await redis.publish("m2", to: channel)
-                        return []
+                        var collected: [String] = []
+                        for try await messages in group where !messages.isEmpty { collected = messages }
+                        return collected
                     }
-                    var collected: [String] = []
-                    for try await messages in group where !messages.isEmpty { collected = messages }
-                    return collected
                 }
             }
             #expect(received == ["m0", "m1", "m2"])

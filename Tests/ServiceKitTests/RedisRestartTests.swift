@@ -147,29 +147,31 @@ struct RedisRestartTests {
         let redis = RedisClient(settings: server.settings, logger: TestInfrastructure.logger("redis"))
         let events = try await redis.withSubscription(to: ["news"], logger: TestInfrastructure.logger("sub")) {
             subscription in
-            try await withThrowingTaskGroup(of: [RedisPubSubEvent].self) { group in
-                group.addTask {
-                    var events: [RedisPubSubEvent] = []
-                    for await event in subscription {
-                        events.append(event)
-                        if case .message(_, let payload) = event, String(buffer: payload) == "after" { break }
+            try await withDeadline(.seconds(60), waitingFor: "the messages published before and after the restart") {
+                try await withThrowingTaskGroup(of: [RedisPubSubEvent].self) { group in
+                    group.addTask {
+                        var events: [RedisPubSubEvent] = []
+                        for await event in subscription {
+                            events.append(event)
+                            if case .message(_, let payload) = event, String(buffer: payload) == "after" { break }
+                        }
+                        return events
                     }
-                    return events
+                    group.addTask {
+                        while try await redis.publish("before", to: "news") == 0 {
+                            try await Task.sleep(for: .milliseconds(20))
+                        }
+                        await server.stop()
+                        try await server.start()
+                        while (try? await redis.publish("after", to: "news")) != 1 {
+                            try await Task.sleep(for: .milliseconds(50))
+                        }
+                        return []
+                    }
+                    var collected: [RedisPubSubEvent] = []
+                    for try await events in group where !events.isEmpty { collected = events }
+                    return collected
                 }
-                group.addTask {
-                    while try await redis.publish("before", to: "news") == 0 {
-                        try await Task.sleep(for: .milliseconds(20))
-                    }
-                    await server.stop()
-                    try await server.start()
-                    while (try? await redis.publish("after", to: "news")) != 1 {
-                        try await Task.sleep(for: .milliseconds(50))
-                    }
-                    return []
-                }
-                var collected: [RedisPubSubEvent] = []
-                for try await events in group where !events.isEmpty { collected = events }
-                return collected
             }
         }
         #expect(events.first == .message(channel: "news", payload: ByteBuffer(string: "before")))

@@ -62,7 +62,7 @@ package enum TestInfrastructure {
             group.addTask { await database.client.run() }
             defer { group.cancelAll() }
             do {
-                try await withDeadline(.seconds(60)) { try await database.ping() }
+                try await withDeadline(.seconds(60), waitingFor: "Postgres") { try await database.ping() }
             } catch {
                 throw InfrastructureMissing(
                     component: "Postgres",

@@ -52,7 +52,9 @@ package actor ReadinessProbe {
             for check in checks {
                 group.addTask {
                     do {
-                        try await withDeadline(timeout) { try await check.probe() }
+                        try await withDeadline(timeout, waitingFor: "the \(check.name) check") {
+                            try await check.probe()
+                        }
                         return (check.name, "ok")
                     } catch {
                         return (check.name, String(describing: error))
@@ -64,29 +66,6 @@ package actor ReadinessProbe {
             return results
         }
     }
-}
-
-/// Runs `operation`, giving up with ``DeadlineExceeded`` after `timeout`.
-package func withDeadline<Result: Sendable>(
-    _ timeout: Duration,
-    _ operation: @escaping @Sendable () async throws -> Result
-) async throws -> Result {
-    try await withThrowingTaskGroup(of: Result.self) { group in
-        group.addTask { try await operation() }
-        group.addTask {
-            try await Task.sleep(for: timeout)
-            throw DeadlineExceeded(timeout: timeout)
-        }
-        defer { group.cancelAll() }
-        guard let result = try await group.next() else { throw DeadlineExceeded(timeout: timeout) }
-        return result
-    }
-}
-
-/// An operation did not finish within its deadline.
-package struct DeadlineExceeded: Error, CustomStringConvertible {
-    package var timeout: Duration
-    package var description: String { "no answer within \(timeout)" }
 }
 
 /// `GET /health/live`, `GET /health/ready` and `GET /metrics`: registered before any middleware, so they are
