@@ -48,7 +48,7 @@ package struct IsolatedEnvironment: Sendable {
             stream: "\(name).events",
             deadLetterStream: "\(name).events.dead"
         )
-        try await TestInfrastructure.administer { connection in
+        _ = try await TestInfrastructure.administer { connection in
             try await connection.query(
                 PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"),
                 logger: TestInfrastructure.logger("test")
