@@ -90,7 +90,7 @@ var targets: [Target] = [
     ),
     .testTarget(
         name: "BlackBoxTests",
-        dependencies: ["Contracts", "TestSupport"],
+        dependencies: ["Contracts", "ServiceKit", "TestSupport"],
         path: "Tests/BlackBoxTests",
         swiftSettings: swiftSettings
     ),

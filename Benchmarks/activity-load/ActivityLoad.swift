@@ -142,7 +142,8 @@ struct Time: AsyncParsableCommand {
 
 struct Token: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Prints an access token signed with the configured JWT_KEYS (the development key by default)."
+        abstract:
+            "Prints an access token signed with JWT_PRIVATE_KEY (compose/local keeps the local keys in .data/keys)."
     )
 
     @Option(help: "Organization id.") var organization: String
@@ -152,10 +153,11 @@ struct Token: AsyncParsableCommand {
         guard let organizationID = UUID(uuidString: organization), let role = Role(rawValue: role) else {
             throw ValidationError("--organization must be a UUID and --role admin or manager")
         }
-        let settings = try AuthSettings(settings: Settings(), environment: .development)
-        let verifier = await AccessTokenVerifier(settings: settings)
+        let settings = try AuthSettings(settings: Settings())
+        guard let key = settings.signingKey else { throw ValidationError("JWT_PRIVATE_KEY is not set") }
+        let signer = await AccessTokenSigner(key: key, settings: settings)
         let identity = Identity(userID: UUID(), organizationID: organizationID, role: role, email: "bench@example.ru")
-        print(try await verifier.sign(identity, lifetime: .seconds(3600)))
+        print(try await signer.sign(identity, lifetime: .seconds(3600)))
     }
 }
 

@@ -244,11 +244,12 @@ struct HTTPPlatformTests {
                 let problem = try Self.problem(response)
                 #expect(problem.requestID == "abc-123.X_y")
             }
-            try await client.execute(uri: "/nowhere", method: .get, headers: [.requestID: "bad id; drop table"]) {
-                response in
-                let id = try #require(response.headers[.requestID])
-                #expect(id != "bad id; drop table")
-                #expect(UUID(uuidString: id) != nil)
+            for bad in ["bad id; drop table", "short-1", String(repeating: "a", count: 65), "id-with-ünïcode"] {
+                try await client.execute(uri: "/nowhere", method: .get, headers: [.requestID: bad]) { response in
+                    let id = try #require(response.headers[.requestID])
+                    #expect(id != bad)
+                    #expect(UUID(uuidString: id) != nil)
+                }
             }
         }
     }
@@ -265,16 +266,19 @@ struct HTTPPlatformTests {
         }
     }
 
-    @Test("health and metrics answer without a token; readiness sees Postgres and Redis")
+    @Test("health and metrics answer without a token; readiness sees Postgres, Redis and the revocations")
     func health() async throws {
         try await Self.makeApplication().test(.router) { client in
             try await client.execute(uri: "/health/live", method: .get) { response in
                 #expect(response.status == .ok)
             }
+            // Ready once the revocations are read, which happens beside the first requests.
+            try await eventually("the service reports ready") {
+                try await client.execute(uri: "/health/ready", method: .get) { $0.status == .ok }
+            }
             try await client.execute(uri: "/health/ready", method: .get) { response in
                 let readiness = try response.decode(Readiness.self)
-                #expect(response.status == .ok, "\(readiness)")
-                #expect(readiness.checks == ["postgres": "ok", "redis": "ok"])
+                #expect(readiness.checks == ["postgres": "ok", "redis": "ok", "revocations": "ok"])
             }
             try await client.execute(uri: "/echo", method: .get) { _ in }
             try await client.execute(uri: "/metrics", method: .get) { response in

@@ -174,7 +174,8 @@ struct RedisRestartTests {
                 }
             }
         }
-        #expect(events.first == .message(channel: "news", payload: ByteBuffer(string: "before")))
+        #expect(events.first == .subscribed)
+        #expect(events.dropFirst().first == .message(channel: "news", payload: ByteBuffer(string: "before")))
         #expect(events.contains(.resubscribed))
         #expect(events.last == .message(channel: "news", payload: ByteBuffer(string: "after")))
         await redis.shutdown()

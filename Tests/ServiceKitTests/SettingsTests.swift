@@ -1,28 +1,36 @@
+import TestSupport
 import Testing
 
 @testable import ServiceKit
 
 @Suite("Settings")
 struct SettingsTests {
-    @Test("defaults apply when nothing is set")
+    /// What `compose/local` gives a service: development, with keys of its own.
+    static let development = ["APP_ENV": "development"].merging(TestKeys.environment) { $1 }
+
+    static func settings(_ overrides: [String: String]) -> Settings {
+        Settings(environment: development.merging(overrides) { $1 })
+    }
+
+    @Test("defaults apply when nothing else is set")
     func defaults() throws {
         let configuration = try ServiceConfiguration(
             service: "users",
             defaultPort: 8081,
-            settings: Settings(environment: [:])
+            settings: Self.settings([:])
         )
         #expect(configuration.http.port == 8081)
         #expect(configuration.http.requestTimeout == .seconds(30))
         #expect(configuration.postgres.port == 55432)
         #expect(configuration.postgres.poolSize == 8)
         #expect(configuration.redis.port == 56379)
-        #expect(configuration.auth.usesDevelopmentKey)
+        #expect(configuration.auth.publicKeys == [TestKeys.signing.publicKey])
         #expect(configuration.logging.format == .json)
     }
 
     @Test("a service-prefixed variable overrides the shared one")
     func servicePrefixWins() throws {
-        let settings = Settings(environment: [
+        let settings = Self.settings([
             "HTTP_PORT": "9000", "RATES_HTTP_PORT": "9100", "POSTGRES_USER": "shared",
         ])
         let rates = try ServiceConfiguration(service: "rates", defaultPort: 8082, settings: settings)
@@ -44,7 +52,7 @@ struct SettingsTests {
             try ServiceConfiguration(
                 service: "users",
                 defaultPort: 8081,
-                settings: Settings(environment: [variable: value])
+                settings: Self.settings([variable: value])
             )
         } throws: { error in
             guard let error = error as? ConfigurationError else { return false }
@@ -58,14 +66,14 @@ struct SettingsTests {
             try ServiceConfiguration(
                 service: "users",
                 defaultPort: 8081,
-                settings: Settings(environment: ["USERS_HTTP_PORT": "x"])
+                settings: Self.settings(["USERS_HTTP_PORT": "x"])
             )
         }
         do {
             _ = try ServiceConfiguration(
                 service: "users",
                 defaultPort: 8081,
-                settings: Settings(environment: ["USERS_HTTP_PORT": "x"])
+                settings: Self.settings(["USERS_HTTP_PORT": "x"])
             )
         } catch let error as ConfigurationError {
             #expect(error.variable == "USERS_HTTP_PORT")
@@ -85,38 +93,72 @@ struct SettingsTests {
         #expect(Settings.parseDuration("later") == nil)
     }
 
-    @Test("production refuses to start without signing keys")
-    func productionNeedsKeys() {
-        #expect(throws: ConfigurationError.self) {
+    @Test("with APP_ENV unset a service runs as production and refuses to start, naming every missing secret")
+    func productionByDefault() {
+        #expect(throws: MissingSettings(variables: ["JWT_PUBLIC_KEYS", "POSTGRES_PASSWORD", "JWT_PRIVATE_KEY"])) {
             try ServiceConfiguration(
                 service: "users",
                 defaultPort: 8081,
-                settings: Settings(environment: ["APP_ENV": "production"])
+                settings: Settings(environment: [:]),
+                secrets: ["JWT_PRIVATE_KEY"]
+            )
+        }
+        #expect(throws: MissingSettings(variables: ["POSTGRES_PASSWORD"])) {
+            try ServiceConfiguration(
+                service: "rates",
+                defaultPort: 8082,
+                settings: Settings(environment: TestKeys.environment)
             )
         }
     }
 
-    @Test("JWT keys are parsed, short secrets refused, and the error hides the secret")
-    func jwtKeys() throws {
-        let secret = String(repeating: "s", count: 40)
+    @Test("production starts once every secret is set")
+    func productionWithSecrets() throws {
         let configuration = try ServiceConfiguration(
             service: "users",
             defaultPort: 8081,
-            settings: Settings(environment: ["JWT_KEYS": "k1:\(secret),k2:\(secret)x", "JWT_SIGNING_KEY_ID": "k2"])
+            settings: Settings(environment: TestKeys.environment.merging(["POSTGRES_PASSWORD": "pw"]) { $1 }),
+            secrets: ["JWT_PRIVATE_KEY"]
         )
-        #expect(configuration.auth.keys.map(\.id) == ["k1", "k2"])
-        #expect(configuration.auth.signingKeyID == "k2")
-        #expect(!configuration.auth.usesDevelopmentKey)
+        #expect(configuration.environment == .production)
+        #expect(configuration.auth.signingKey?.id == TestKeys.signing.id)
+    }
+
+    @Test("JWT keys are parsed; a private key whose public half is not published is refused, and never printed")
+    func jwtKeys() throws {
+        let other = try AuthSettings.SigningKey.generate(id: "k2")
+        let configuration = try ServiceConfiguration(
+            service: "users",
+            defaultPort: 8081,
+            settings: Self.settings([
+                "JWT_PUBLIC_KEYS": "\(TestKeys.signing.publicKey.setting),\(other.publicKey.setting)",
+                "JWT_PRIVATE_KEY": other.setting,
+            ])
+        )
+        #expect(configuration.auth.publicKeys.map(\.id) == [TestKeys.signing.id, "k2"])
+        #expect(configuration.auth.signingKey?.publicKey == other.publicKey)
+        let secret = String(other.setting.split(separator: ":")[1])
         do {
             _ = try ServiceConfiguration(
                 service: "users",
                 defaultPort: 8081,
-                settings: Settings(environment: ["JWT_KEYS": "k1:short-secret"])
+                settings: Self.settings(["JWT_PRIVATE_KEY": other.setting])
             )
-            Issue.record("a short secret was accepted")
+            Issue.record("a private key without its public half was accepted")
         } catch let error as ConfigurationError {
-            #expect(error.variable == "JWT_KEYS")
-            #expect(!error.description.contains("short-secret"))
+            #expect(error.variable == "JWT_PRIVATE_KEY")
+            #expect(!error.description.contains(secret))
+        }
+        for bad in ["k1", "k1:", "k1:not-base64!", "k1:AAAA"] {
+            #expect {
+                try ServiceConfiguration(
+                    service: "rates",
+                    defaultPort: 8082,
+                    settings: Self.settings(["JWT_PUBLIC_KEYS": bad])
+                )
+            } throws: { error in
+                (error as? ConfigurationError)?.variable == "JWT_PUBLIC_KEYS"
+            }
         }
     }
 }

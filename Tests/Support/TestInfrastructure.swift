@@ -12,6 +12,7 @@ package enum TestInfrastructure {
         environment["HTTP_PORT"] = "0"
         environment["LOG_LEVEL"] = environment["TEST_LOG_LEVEL"] ?? "error"
         environment["APP_ENV"] = "development"
+        for (key, value) in TestKeys.environment { environment[key] = value }
         // Every suite starts at once on a small CI machine: connections and CREATE DATABASE queue up for
         // seconds there, which is load, not a fault. Tests of the timeout itself set their own.
         environment["POSTGRES_ACQUIRE_TIMEOUT"] = environment["TEST_POSTGRES_ACQUIRE_TIMEOUT"] ?? "60s"

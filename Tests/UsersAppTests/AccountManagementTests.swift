@@ -189,7 +189,8 @@ struct AccountManagementTests {
                     "/api/users/\(second.id)",
                     json: #"{"active":false}"#,
                     token: admin.accessToken
-                ).status == .forbidden
+                ).status == .unauthorized,
+                "the token issued while an admin is revoked by the demotion"
             )
         }
     }

@@ -207,17 +207,15 @@ struct AuthTests {
                 role: .admin,
                 email: registration.user.email
             )
-            let verifier = await AccessTokenVerifier(settings: AuthSettings())
-            let expired = try await verifier.sign(
+            let signer = await AccessTokenSigner(key: TestKeys.signing, settings: TestKeys.settings)
+            let expired = try await signer.sign(
                 identity,
                 issuedAt: Date().addingTimeInterval(-7200),
                 lifetime: .seconds(900)
             )
             #expect(try await harness.call(.get, "/api/users/me", token: expired).status == .unauthorized)
-            let forger = await AccessTokenVerifier(
-                settings: AuthSettings(keys: [.init(id: "dev", secret: String(repeating: "f", count: 40))])
-            )
-            let forged = try await forger.sign(identity)
+            let impostor = try AuthSettings.SigningKey.generate(id: TestKeys.signing.id)
+            let forged = try await AccessTokenSigner(key: impostor, settings: TestKeys.settings).sign(identity)
             #expect(try await harness.call(.get, "/api/users/me", token: forged).status == .unauthorized)
             #expect(try await harness.call(.get, "/api/users/me").status == .unauthorized)
         }

@@ -20,6 +20,9 @@ export REDIS_HOST=${REDIS_HOST:-127.0.0.1}
 export REDIS_PORT=${REDIS_PORT:-56379}
 PROXY_PORT=${PROXY_PORT:-8080}
 BUILD_CONFIGURATION=${BUILD_CONFIGURATION:-release}
+# A service with APP_ENV unset runs as production and refuses to start without its secrets; on one machine
+# the services run in development, with keys of their own (use_local_keys).
+export APP_ENV=${APP_ENV:-development}
 
 log() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -31,7 +34,7 @@ as_root() {
 # Installs the Debian packages the system needs, once; a second run finds them and installs nothing.
 # Installs what the scripts need, and any extra packages named as arguments, when missing.
 ensure_packages() {
-    local wanted=(postgresql redis-server nginx-light libhiredis-dev libcurl4-openssl-dev pkg-config curl ca-certificates "$@")
+    local wanted=(postgresql redis-server nginx-light libhiredis-dev libcurl4-openssl-dev pkg-config curl ca-certificates openssl "$@")
     local missing=()
     for package in "${wanted[@]}"; do
         dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -204,8 +207,30 @@ build_services() {
 
 bin_path() { (cd "$ROOT" && swift build -c "$BUILD_CONFIGURATION" --show-bin-path); }
 
+# The access-token keys of this data folder, made once with openssl: an Ed25519 pair, exported as
+# JWT_PUBLIC_KEYS (every service verifies with it) and JWT_PRIVATE_KEY (only users signs; the others ignore
+# it), unless JWT_PUBLIC_KEYS is already set. Nothing is shared with any other machine or checkout, and no key is in the repository.
+use_local_keys() {
+    local dir=$DATA_DIR/keys pem seed public
+    [ -z "${JWT_PUBLIC_KEYS:-}" ] || return 0
+    if [ ! -s "$dir/jwt.env" ]; then
+        mkdir -p "$dir" && chmod 700 "$dir"
+        pem=$(openssl genpkey -algorithm ed25519)
+        # The last 32 bytes of the DER forms are the raw seed (PKCS #8) and the raw public key (SPKI).
+        seed=$(printf '%s\n' "$pem" | openssl pkey -outform DER | tail -c 32 | basenc --base64url | tr -d '=\n')
+        public=$(printf '%s\n' "$pem" | openssl pkey -pubout -outform DER | tail -c 32 | basenc --base64url | tr -d '=\n')
+        printf 'JWT_PUBLIC_KEYS=local:%s\nJWT_PRIVATE_KEY=local:%s\n' "$public" "$seed" >"$dir/jwt.env.new"
+        chmod 600 "$dir/jwt.env.new" && mv "$dir/jwt.env.new" "$dir/jwt.env"
+    fi
+    set -a
+    # shellcheck disable=SC1091
+    source "$dir/jwt.env"
+    set +a
+}
+
 start_service() {
     local service=$1 replica=$2 port pidfile bin
+    use_local_keys
     port=$(service_port "$service" "$replica")
     pidfile=$RUN_DIR/$service-$replica.pid
     if pid_alive "$pidfile"; then return; fi

@@ -7,7 +7,8 @@ struct ActivityMain {
         await ServiceMain.run(
             service: ActivityService.name,
             defaultPort: ActivityService.defaultPort,
-            defaultMaxBodySize: ActivityService.defaultMaxBodySize
+            defaultMaxBodySize: ActivityService.defaultMaxBodySize,
+            secrets: ["ACTIVITY_INGEST_KEYS"]
         ) { configuration, logger in
             try await buildApplication(configuration: configuration, logger: logger)
         }

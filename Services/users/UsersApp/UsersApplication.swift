@@ -20,8 +20,16 @@ package func buildApplication(
     let platform = await ServicePlatform(configuration: configuration, logger: logger)
     let (events, relay) = platform.makeEvents(schema: UsersMigrations.schema)
     let accounts = AccountStore(logger: logger)
+    guard let signingKey = configuration.auth.signingKey else {
+        throw ConfigurationError(
+            variable: "JWT_PRIVATE_KEY",
+            value: "",
+            expected: "kid:d, the Ed25519 private key the users service signs access tokens with"
+        )
+    }
     let tokens = TokenIssuer(
-        verifier: platform.verifier,
+        signer: await AccessTokenSigner(key: signingKey, settings: configuration.auth),
+        revocations: platform.revocations,
         refreshLifetime: settings.refreshTokenLifetime,
         logger: logger
     )
@@ -31,6 +39,7 @@ package func buildApplication(
     let router = try platform.makeRouter(
         rateLimits: RateLimitRules(routes: ["POST /api/auth/login": .login, "POST /api/auth/register": .login])
     )
+    try KeySetController(settings: configuration.auth).addRoutes(to: router)
     AuthController(
         database: database,
         accounts: accounts,

@@ -6,7 +6,8 @@ struct UsersMain {
     static func main() async {
         await ServiceMain.run(
             service: UsersService.name,
-            defaultPort: UsersService.defaultPort
+            defaultPort: UsersService.defaultPort,
+            secrets: ["JWT_PRIVATE_KEY"]
         ) { configuration, logger in
             try await buildApplication(configuration: configuration, logger: logger)
         }

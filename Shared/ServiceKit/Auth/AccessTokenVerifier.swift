@@ -15,6 +15,7 @@ package enum TokenRejection: Error, Equatable, Sendable {
     case wrongIssuer
     case wrongAudience
     case invalidClaims
+    case revoked
 
     /// A message for the problem body and the `WWW-Authenticate` header.
     package var message: String {
@@ -29,68 +30,56 @@ package enum TokenRejection: Error, Equatable, Sendable {
         case .wrongIssuer: "the access token was issued by someone else"
         case .wrongAudience: "the access token is meant for another audience"
         case .invalidClaims: "the access token's claims are invalid"
+        case .revoked: "the access token was revoked: sign in again"
         }
     }
 }
 
 /// Verifies access tokens locally: algorithm allow-list, `kid`, signature, `exp`/`nbf`/`iat` with leeway,
-/// `iss` and `aud`; and signs them for the users service. Every configured key verifies, so keys rotate
-/// by adding the new key everywhere, then switching `JWT_SIGNING_KEY_ID`, then removing the old one.
+/// `iss` and `aud`, and the user's revocations. It holds only public keys: every key in
+/// ``AuthSettings/publicKeys`` verifies, so keys rotate by publishing the new public key everywhere, then
+/// signing with the new private key, then removing the old public key once its tokens have expired.
 package struct AccessTokenVerifier: Sendable {
-    /// The only signature algorithms accepted; anything else (`none` included) is refused before any key is used.
-    package static let allowedAlgorithms: Set<String> = ["HS256"]
+    /// The only signature algorithm accepted; anything else (`none` and `HS256` included) is refused before
+    /// any key is used, so a public key can never be misused as an HMAC secret.
+    package static let allowedAlgorithms: Set<String> = ["EdDSA"]
 
     private let keys: JWTKeyCollection
     private let keyIDs: Set<String>
     private let verified = VerifiedTokens(capacity: 10_000)
+    private let revocations: TokenRevocations?
     package let settings: AuthSettings
 
-    package init(settings: AuthSettings) async {
+    /// A verifier with `settings`' public keys; with `revocations`, a token issued before its user's latest
+    /// revocation is refused.
+    package init(settings: AuthSettings, revocations: TokenRevocations? = nil) async {
         let keys = JWTKeyCollection()
-        for key in settings.keys {
-            await keys.add(
-                hmac: HMACKey(from: key.secret),
-                digestAlgorithm: .sha256,
-                kid: JWKIdentifier(string: key.id)
-            )
+        for key in settings.publicKeys {
+            await keys.add(eddsa: key.key, kid: JWKIdentifier(string: key.id))
         }
         self.keys = keys
-        self.keyIDs = Set(settings.keys.map(\.id))
+        self.keyIDs = Set(settings.publicKeys.map(\.id))
+        self.revocations = revocations
         self.settings = settings
-    }
-
-    /// Signs an access token for `identity` with the current signing key.
-    package func sign(_ identity: Identity, issuedAt: Date = Date(), lifetime: Duration? = nil) async throws -> String {
-        let claims = AccessTokenClaims(
-            identity: identity,
-            issuer: settings.issuer,
-            audience: settings.audience,
-            issuedAt: issuedAt,
-            lifetime: lifetime ?? settings.accessTokenLifetime
-        )
-        return try await sign(claims)
-    }
-
-    /// Signs arbitrary claims with the current signing key (tests use it to forge edge cases).
-    package func sign(_ claims: AccessTokenClaims) async throws -> String {
-        var header = JWTHeader()
-        header.typ = "JWT"
-        return try await keys.sign(claims, kid: JWKIdentifier(string: settings.signingKeyID), header: header)
     }
 
     /// The identity a valid token proves, or the reason it is refused.
     ///
     /// A client sends the same token with every request for its lifetime: once its signature and claims are
     /// verified, the token (the whole string, signature included) is remembered, and later requests only
-    /// check the times again.
+    /// check the times and the revocations again.
     package func verify(_ token: String, now: Date = Date()) async throws(TokenRejection) -> Identity {
+        let checked: VerifiedToken
         if let known = verified[token] {
-            try known.checkTimes(now: now, leeway: settings.leeway)
-            return known.identity
+            checked = known
+        } else {
+            checked = try await verifySignatureAndClaims(token)
+            verified[token] = checked
         }
-        let checked = try await verifySignatureAndClaims(token)
         try checked.checkTimes(now: now, leeway: settings.leeway)
-        verified[token] = checked
+        if let revocations, revocations.isRevoked(checked.identity.userID, issuedAt: checked.issuedAt) {
+            throw .revoked
+        }
         return checked.identity
     }
 
@@ -126,7 +115,7 @@ package struct AccessTokenVerifier: Sendable {
 
     private static func header(of token: String) throws(TokenRejection) -> [String: Any] {
         let parts = token.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let data = Data(base64URLEncoded: parts[0]),
+        guard parts.count == 3, let data = Base64URL.decode(parts[0]),
             let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
         else { throw .malformed }
         return object
@@ -164,14 +153,5 @@ private final class VerifiedTokens: Sendable {
                 tokens[token] = newValue
             }
         }
-    }
-}
-
-extension Data {
-    /// Decodes unpadded base64url (RFC 4648 §5), as used in JWTs.
-    init?(base64URLEncoded text: Substring) {
-        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
-        self.init(base64Encoded: base64)
     }
 }

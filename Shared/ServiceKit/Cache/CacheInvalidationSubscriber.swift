@@ -32,6 +32,8 @@ package struct CacheInvalidationSubscriber: Service {
                         continue
                     }
                     for cache in caches { await cache.apply(invalidation) }
+                case .subscribed:
+                    continue
                 case .resubscribed:
                     for cache in caches { await cache.clearLocal() }
                 }

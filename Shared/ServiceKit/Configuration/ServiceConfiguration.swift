@@ -10,7 +10,9 @@ package struct ServiceConfiguration: Sendable {
     package var serviceName: String
     /// This replica's name (`INSTANCE_ID`), unique among replicas; defaults to `<service>-<host>-<pid>`.
     package var instanceID: String
-    /// `APP_ENV`: `development` allows dev secrets (with a warning), `production` refuses to start without real ones.
+    /// `APP_ENV` (default `production`): `production` refuses to start without its secrets; `development` (what
+    /// `compose/local` and the tests set) lets a service run on one machine without a Postgres password and
+    /// with the development ingestion key.
     package var environment: DeploymentEnvironment
     package var http: HTTPSettings
     package var postgres: PostgresSettings
@@ -28,18 +30,32 @@ package struct ServiceConfiguration: Sendable {
     /// Where these settings came from, for the service's own settings.
     package let settings: Settings
 
+    /// The variables every service needs in production; a service adds its own (``init(service:defaultPort:defaultMaxBodySize:settings:secrets:)``).
+    package static let productionSecrets = ["JWT_PUBLIC_KEYS", "POSTGRES_PASSWORD"]
+
     /// Reads the shared settings of `service`, whose HTTP port defaults to `defaultPort` and body limit to
-    /// `defaultMaxBodySize`.
-    package init(service: String, defaultPort: Int, defaultMaxBodySize: Int = 1 << 20, settings: Settings) throws {
+    /// `defaultMaxBodySize`. In production, every variable of ``productionSecrets`` and `secrets` must be set:
+    /// the error names each one missing, so an operator fixes them all at once.
+    package init(
+        service: String,
+        defaultPort: Int,
+        defaultMaxBodySize: Int = 1 << 20,
+        settings: Settings,
+        secrets: [String] = []
+    ) throws {
         let settings = settings.servicePrefix == nil ? settings.scoped(to: service) : settings
         self.settings = settings
         self.serviceName = service
+        self.environment = try settings.choice("APP_ENV", default: .production)
+        if environment == .production {
+            let missing = (Self.productionSecrets + secrets).filter { settings.optionalString($0, secret: true) == nil }
+            guard missing.isEmpty else { throw MissingSettings(variables: missing) }
+        }
         let host = ProcessInfo.processInfo.hostName
         self.instanceID = settings.string(
             "INSTANCE_ID",
             default: "\(service)-\(host)-\(ProcessInfo.processInfo.processIdentifier)"
         )
-        self.environment = try settings.choice("APP_ENV", default: .development)
         self.http = try HTTPSettings(
             settings: settings,
             defaultPort: defaultPort,
@@ -47,12 +63,22 @@ package struct ServiceConfiguration: Sendable {
         )
         self.postgres = try PostgresSettings(settings: settings, applicationName: service)
         self.redis = try RedisSettings(settings: settings)
-        self.auth = try AuthSettings(settings: settings, environment: environment)
+        self.auth = try AuthSettings(settings: settings)
         self.events = try EventsSettings(settings: settings)
         self.rateLimitShadow = try settings.bool("RATE_LIMIT_SHADOW", default: false)
         self.cacheCapacity = try settings.int("CACHE_L1_CAPACITY", default: 10_000, in: 1...10_000_000)
         self.cacheNamespace = settings.string("CACHE_NAMESPACE", default: "")
         self.logging = try LogSettings(settings: settings)
+    }
+}
+
+/// Variables a production service cannot start without.
+package struct MissingSettings: Error, CustomStringConvertible, Equatable {
+    package var variables: [String]
+
+    package var description: String {
+        "missing configuration for APP_ENV=production: \(variables.joined(separator: ", ")) "
+            + "(see the README's configuration reference; APP_ENV=development runs on one machine without some)"
     }
 }
 

@@ -5,6 +5,18 @@ import Logging
 import NIOCore
 import PostgresNIO
 
+/// An error on its way to ``ProblemMiddleware`` with headers its answer carries too (a middleware's own
+/// headers, such as the rate limit state, on a request that failed further in).
+package struct ErrorWithHeaders: Error {
+    package var underlying: any Error
+    package var headers: HTTPFields
+
+    package init(_ underlying: any Error, headers: HTTPFields) {
+        self.underlying = underlying
+        self.headers = headers
+    }
+}
+
 /// Turns every error into an `application/problem+json` answer with the request id, identical in every
 /// service. Server-side failures are logged with their full description and answered without internals.
 package struct ProblemMiddleware<Context: ServiceContext>: RouterMiddleware {
@@ -38,6 +50,10 @@ package struct ProblemMiddleware<Context: ServiceContext>: RouterMiddleware {
     /// The problem and extra headers that answer `error`.
     static func describe(_ error: any Error, request: Request, context: Context) -> (Problem, HTTPFields) {
         switch error {
+        case let error as ErrorWithHeaders:
+            var (problem, headers) = describe(error.underlying, request: request, context: context)
+            headers.append(contentsOf: error.headers)
+            return (problem, headers)
         case let error as any ProblemReporting:
             return (error.problem, error.problemHeaders)
         case let error as HTTPError where error.status == .notFound && error.body == nil:

@@ -18,7 +18,8 @@ extension HTTPField.Name {
     }
 }
 
-/// Request ids: the caller's `X-Request-ID` when it is 1 to 128 of `A-Z a-z 0-9 . _ -`, otherwise a new one.
+/// Request ids: the caller's `X-Request-ID` when it looks like an id (8 to 64 of `A-Z a-z 0-9 . _ -`, the
+/// proxy's rule too), otherwise a new one, so a caller cannot write arbitrary text into logs and events.
 package enum RequestID {
     /// The id to use for a request that carried `header`.
     package static func resolve(_ header: String?) -> String {
@@ -68,7 +69,7 @@ package enum RequestID {
     }
 
     static func accepted(_ candidate: String) -> String? {
-        guard (1...128).contains(candidate.utf8.count),
+        guard (8...64).contains(candidate.utf8.count),
             candidate.utf8.allSatisfy({ byte in
                 (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A)
                     || byte == 0x2D || byte == 0x2E || byte == 0x5F

@@ -57,10 +57,16 @@ package struct RateLimitMiddleware<Context: ServiceContext>: RouterMiddleware {
             response.headers.append(HTTPField(name: .rateLimit, value: state))
             return response
         }
-        var response = try await next(request, context)
+        let headers: HTTPFields = [.rateLimitPolicy: policy.headerValue, .rateLimit: state]
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            // A refused request counts too (a failed login most of all): its problem answer says so.
+            throw ErrorWithHeaders(error, headers: headers)
+        }
         // Appended, not set: nothing else writes these, and setting searches every field first.
-        response.headers.append(HTTPField(name: .rateLimitPolicy, value: policy.headerValue))
-        response.headers.append(HTTPField(name: .rateLimit, value: state))
+        response.headers.append(contentsOf: headers)
         return response
     }
 

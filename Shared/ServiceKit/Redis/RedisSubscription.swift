@@ -6,6 +6,9 @@ import NIOPosix
 package enum RedisPubSubEvent: Sendable, Equatable {
     /// A message published on `channel`.
     case message(channel: String, payload: ByteBuffer)
+    /// The subscription is in place for the first time: every message published from now on is delivered.
+    /// A subscriber that mirrors state kept elsewhere reads it now, so that nothing falls between the two.
+    case subscribed
     /// The subscription was re-established after its connection dropped: messages may have been missed
     /// in between, so a subscriber that keeps derived state should resynchronize.
     case resubscribed
@@ -23,8 +26,8 @@ package struct RedisSubscription: AsyncSequence, Sendable {
 
 extension RedisClient {
     /// Subscribes to `channels` on a connection of its own and hands the events to `body` as an async
-    /// sequence. When the connection drops it reconnects with back-off, subscribes again and delivers
-    /// ``RedisPubSubEvent/resubscribed``. The subscription ends when `body` returns.
+    /// sequence, starting with ``RedisPubSubEvent/subscribed``. When the connection drops it reconnects with
+    /// back-off, subscribes again and delivers ``RedisPubSubEvent/resubscribed``. The subscription ends when `body` returns.
     package func withSubscription<Result>(
         to channels: [String],
         logger: Logger,
@@ -85,6 +88,8 @@ extension RedisClient {
                                         metadata: ["redis.channels": "\(channels)"]
                                     )
                                     continuation.yield(.resubscribed)
+                                } else {
+                                    continuation.yield(.subscribed)
                                 }
                                 subscribedBefore = true
                                 failures = 0

@@ -3,12 +3,15 @@ import Hummingbird
 import Logging
 
 /// What every executable's `@main` does: read the configuration (a bad value stops the process with one
-/// line naming the variable), set up logging, build the application and run it until SIGTERM or SIGINT.
+/// line naming the variable, missing production secrets with one line naming them all), set up logging,
+/// build the application and run it until SIGTERM or SIGINT.
 package enum ServiceMain {
+    /// Runs the service; `secrets` are the variables it needs in production beyond the shared ones.
     package static func run<App: ApplicationProtocol>(
         service: String,
         defaultPort: Int,
         defaultMaxBodySize: Int = 1 << 20,
+        secrets: [String] = [],
         build: @Sendable (ServiceConfiguration, Logger) async throws -> App
     ) async {
         let configuration: ServiceConfiguration
@@ -17,7 +20,8 @@ package enum ServiceMain {
                 service: service,
                 defaultPort: defaultPort,
                 defaultMaxBodySize: defaultMaxBodySize,
-                settings: Settings().scoped(to: service)
+                settings: Settings().scoped(to: service),
+                secrets: secrets
             )
         } catch {
             fail(service, error)

@@ -5,13 +5,15 @@ import NIOCore
 import ServiceLifecycle
 
 /// The parts every service stands on, created once in `buildApplication`: the Postgres pool, the Redis
-/// client, the token verifier, metrics and readiness. It only wires; it starts nothing by itself.
+/// client, the token verifier and the revocations it honours, metrics and readiness. It only wires; it starts
+/// nothing by itself.
 package struct ServicePlatform: Sendable {
     package let configuration: ServiceConfiguration
     package let logger: Logger
     package let database: Database
     package let redis: RedisClient
     package let verifier: AccessTokenVerifier
+    package let revocations: TokenRevocations
     package let metrics: ServiceMetrics
     package let readiness: ReadinessProbe
     package let rateLimiter: RateLimiter
@@ -24,7 +26,13 @@ package struct ServicePlatform: Sendable {
         let redis = RedisClient(settings: configuration.redis, logger: logger)
         self.database = database
         self.redis = redis
-        self.verifier = await AccessTokenVerifier(settings: configuration.auth)
+        let revocations = TokenRevocations(
+            redis: redis,
+            keepFor: configuration.auth.accessTokenLifetime + configuration.auth.leeway,
+            logger: logger
+        )
+        self.revocations = revocations
+        self.verifier = await AccessTokenVerifier(settings: configuration.auth, revocations: revocations)
         let metrics = ServiceMetrics()
         self.metrics = metrics
         self.rateLimiter = RateLimiter(
@@ -38,11 +46,11 @@ package struct ServicePlatform: Sendable {
             checks: [
                 ReadinessCheck("postgres") { try await database.ping() },
                 ReadinessCheck("redis") { try await redis.ping() },
+                ReadinessCheck("revocations") {
+                    guard revocations.isLoaded else { throw RevocationsNotLoaded() }
+                },
             ] + extraReadinessChecks
         )
-        if configuration.auth.usesDevelopmentKey {
-            logger.warning("JWT_KEYS is not set: tokens use the development key; set JWT_KEYS outside development")
-        }
     }
 
     /// A router with the operational routes (health, metrics) and the platform middleware (problem rendering,
@@ -128,7 +136,7 @@ package struct ServicePlatform: Sendable {
             responder: responder,
             server: .http1(configuration: .init(idleTimeout: .milliseconds(http.idleTimeout.milliseconds))),
             configuration: .init(address: .hostname(http.host, port: http.port), serverName: configuration.serviceName),
-            services: [database.client, redis]
+            services: [database.client, redis, revocations]
                 + (caches.isEmpty ? [] : [CacheInvalidationSubscriber(redis: redis, caches: caches, logger: logger)])
                 + background,
             logger: logger
@@ -143,6 +151,11 @@ package struct ServicePlatform: Sendable {
         }
         return app
     }
+}
+
+/// Readiness fails until the token revocations have been read: a replica would accept revoked tokens before.
+struct RevocationsNotLoaded: Error, CustomStringConvertible {
+    var description: String { "the token revocations have not been read from Redis yet" }
 }
 
 /// A background service held back until the migrations are applied (its signal finishes); it does not start

@@ -9,7 +9,8 @@ import ServiceKit
 /// SHA-256 hashes, and grouped in families: each refresh replaces the token with a new one of the same
 /// family, and a replaced token presented again means it was stolen, so the whole family is revoked.
 struct TokenIssuer: Sendable {
-    let verifier: AccessTokenVerifier
+    let signer: AccessTokenSigner
+    let revocations: TokenRevocations
     let refreshLifetime: Duration
     let logger: Logger
 
@@ -36,11 +37,11 @@ struct TokenIssuer: Sendable {
             """,
             logger: logger
         )
-        let access = try await verifier.sign(user.identity)
+        let access = try await signer.sign(user.identity)
         return TokenResponse(
             accessToken: access,
             refreshToken: secret,
-            expiresIn: Int(verifier.settings.accessTokenLifetime.components.seconds)
+            expiresIn: Int(signer.settings.accessTokenLifetime.components.seconds)
         )
     }
 
@@ -93,8 +94,12 @@ struct TokenIssuer: Sendable {
         )
     }
 
-    /// Revokes every refresh token of a user (deactivation).
+    /// Revokes every token of a user, in the caller's transaction: access tokens issued until now (in every
+    /// service, within a second) and refresh tokens. The access tokens go first, in Redis: if Redis cannot be
+    /// reached this throws and the change that called for it is rolled back, never reported done with live
+    /// tokens left behind.
     func revokeAll(userID: UUID, on connection: PostgresConnection) async throws {
+        try await revocations.revokeTokens(of: userID)
         try await connection.query(
             "UPDATE users.refresh_tokens SET revoked_at = now() WHERE user_id = \(userID) AND revoked_at IS NULL",
             logger: logger

@@ -120,6 +120,7 @@ struct UserAdminController: Sendable {
                 throw AccountError.userNotFound
             }
             let before = user.auditFields
+            let roleBefore = user.role
             let wasActiveAdmin = user.role == .admin && user.active
             if let role { user.role = role }
             if let active { user.active = active }
@@ -129,7 +130,8 @@ struct UserAdminController: Sendable {
             let changes = ChangeSet.payload(before: before, after: user.auditFields)
             guard !ChangeSet.isEmpty(changes) else { return user }
             let updated = try await accounts.update(user, on: connection)
-            if !updated.active {
+            // A token names its role: after a role change or a deactivation, none issued before may be used.
+            if !updated.active || updated.role != roleBefore {
                 try await tokens.revokeAll(userID: updated.id, on: connection)
             }
             try await events.record(
