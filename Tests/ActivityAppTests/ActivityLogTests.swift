@@ -13,6 +13,26 @@ import Testing
 
 @Suite("Activity log: listing, filters, paging, scoping")
 struct ActivityLogTests {
+    @Test("numbered pages stop at the first 10,000 rows; deeper pages are a 400 pointing to cursor")
+    func deepPages() async throws {
+        try await ActivityHarness.with { harness, client in
+            let admin = try await harness.token(harness.admin, role: .admin)
+            let deepest = try await client.execute(
+                uri: "/api/activity-logs?page=100&per_page=100",
+                method: .get,
+                headers: .authorized(admin)
+            )
+            #expect(deepest.status == .ok)
+            let beyond = try await client.execute(
+                uri: "/api/activity-logs?page=101&per_page=100",
+                method: .get,
+                headers: .authorized(admin)
+            )
+            #expect(beyond.status == .badRequest)
+            #expect(try beyond.decode(Problem.self).detail?.contains("cursor") == true)
+        }
+    }
+
     @Test("entries are listed newest first with total, filters narrow them")
     func filters() async throws {
         try await ActivityHarness.with { harness, client in

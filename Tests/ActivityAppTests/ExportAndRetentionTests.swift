@@ -18,6 +18,7 @@ struct ExportAndRetentionTests {
     func escaping() {
         #expect(CSVWriter.escape("plain") == "plain")
         #expect(CSVWriter.escape("a,b") == "\"a,b\"")
+        #expect(CSVWriter.escape("a;b") == "\"a;b\"", "Excel in a Russian locale splits on semicolons")
         #expect(CSVWriter.escape("say \"hi\"") == "\"say \"\"hi\"\"\"")
         #expect(CSVWriter.escape("two\nlines") == "\"two\nlines\"")
         #expect(CSVWriter.escape("=HYPERLINK(\"http://evil\")") == "\"'=HYPERLINK(\"\"http://evil\"\")\"")

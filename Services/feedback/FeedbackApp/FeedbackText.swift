@@ -2,14 +2,14 @@ import Foundation
 import ServiceKit
 
 /// Reads the free-text fields of feedback bodies. Lengths are counted in Unicode scalars, as Postgres counts
-/// `char_length`, so a value accepted here always fits its column; control characters are refused (Postgres
-/// text cannot hold NUL at all), except line breaks and tabs in multi-line fields.
+/// `char_length`, so a value accepted here always fits its column; the text itself follows ``FreeText``, the
+/// rule of every service.
 enum FeedbackText {
     /// A required field: missing, null, blank or too long is an error.
     static func required(_ body: inout JSONBody, _ key: String, maxLength: Int, multiline: Bool) -> String? {
-        switch body.patchString(key, maxLength: maxLength) {
+        switch body.patchString(key, maxLength: maxLength, multiline: multiline) {
         case .set(let text):
-            return checked(&body, key, text, maxLength: maxLength, multiline: multiline)
+            return text
         case .clear:
             body.reject(key, "is required")
         case .absent:
@@ -21,30 +21,21 @@ enum FeedbackText {
 
     /// An optional field: absent, null or blank gives nil.
     static func optional(_ body: inout JSONBody, _ key: String, maxLength: Int, multiline: Bool = false) -> String? {
-        guard case .set(let text) = body.patchString(key, minLength: 0, maxLength: maxLength), !text.isEmpty else {
-            return nil
-        }
-        return checked(&body, key, text, maxLength: maxLength, multiline: multiline)
+        guard case .set(let text) = body.patchString(key, minLength: 0, maxLength: maxLength, multiline: multiline),
+            !text.isEmpty
+        else { return nil }
+        return text
     }
 
     /// A field of a PATCH: absent, null (clear) or a non-blank value.
     static func patch(_ body: inout JSONBody, _ key: String, maxLength: Int, multiline: Bool) -> Patch<String> {
-        let field = body.patchString(key, maxLength: maxLength)
-        guard case .set(let text) = field else { return field }
-        return checked(&body, key, text, maxLength: maxLength, multiline: multiline).map(Patch.set) ?? .absent
+        body.patchString(key, maxLength: maxLength, multiline: multiline)
     }
 
-    /// Why `text` is not acceptable, or nil when it is.
+    /// Why `text` is not acceptable, or nil when it is: too long, or refused by ``FreeText``.
     static func problem(_ text: String, maxLength: Int, multiline: Bool) -> String? {
         if text.unicodeScalars.count > maxLength { return "must be at most \(maxLength) characters" }
-        let allowed: Set<Unicode.Scalar> = multiline ? ["\n", "\r", "\t"] : []
-        let hasControl = text.unicodeScalars.contains {
-            $0.properties.generalCategory == .control && !allowed.contains($0)
-        }
-        if hasControl {
-            return multiline ? "must not contain control characters other than line breaks" : "must be one line of text"
-        }
-        return nil
+        return FreeText.problem(in: text, multiline: multiline)
     }
 
     /// A value the caller does not type (the user agent header): control characters dropped, cut to at most
@@ -57,19 +48,5 @@ enum FeedbackText {
         )
         let value = String(scalars).trimmingCharacters(in: .whitespaces)
         return value.isEmpty ? nil : value
-    }
-
-    private static func checked(
-        _ body: inout JSONBody,
-        _ key: String,
-        _ text: String,
-        maxLength: Int,
-        multiline: Bool
-    ) -> String? {
-        if let problem = problem(text, maxLength: maxLength, multiline: multiline) {
-            body.reject(key, problem)
-            return nil
-        }
-        return text
     }
 }

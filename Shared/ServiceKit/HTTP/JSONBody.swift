@@ -60,9 +60,15 @@ package struct JSONBody {
     /// Whether the body names `key` (with any value, null included).
     package func contains(_ key: String) -> Bool { members[key] != nil }
 
-    /// A text field, trimmed; a missing required field or a wrong length is an error.
-    package mutating func string(_ key: String, required: Bool = true, minLength: Int = 1, maxLength: Int) -> String? {
-        switch patchString(key, minLength: minLength, maxLength: maxLength) {
+    /// A text field, trimmed; a missing required field, a wrong length or text ``FreeText`` refuses is an error.
+    package mutating func string(
+        _ key: String,
+        required: Bool = true,
+        minLength: Int = 1,
+        maxLength: Int,
+        multiline: Bool = false
+    ) -> String? {
+        switch patchString(key, minLength: minLength, maxLength: maxLength, multiline: multiline) {
         case .set(let value):
             return value
         case .absent, .clear:
@@ -73,19 +79,26 @@ package struct JSONBody {
         }
     }
 
-    /// A text field of a PATCH: absent, null (clear) or a trimmed value of an acceptable length.
-    package mutating func patchString(_ key: String, minLength: Int = 1, maxLength: Int) -> Patch<String> {
+    /// A text field of a PATCH: absent, null (clear) or a trimmed value of an acceptable length that
+    /// ``FreeText`` accepts. Lengths are counted in Unicode scalars, as Postgres counts them.
+    package mutating func patchString(
+        _ key: String,
+        minLength: Int = 1,
+        maxLength: Int,
+        multiline: Bool = false
+    ) -> Patch<String> {
         guard let value = members[key] else { return .absent }
         switch value {
         case .null:
             return .clear
         case .string(let text):
-            guard !Self.hasControlCharacters(text, allowingLineBreaks: true) else {
-                errors.append(FieldError(field: key, message: "must not contain control characters"))
+            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            if let problem = FreeText.problem(in: trimmed, multiline: multiline) {
+                errors.append(FieldError(field: key, message: problem))
                 return .absent
             }
-            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard trimmed.count >= minLength else {
+            let length = trimmed.unicodeScalars.count
+            guard length >= minLength else {
                 errors.append(
                     FieldError(
                         field: key,
@@ -94,7 +107,7 @@ package struct JSONBody {
                 )
                 return .absent
             }
-            guard trimmed.count <= maxLength else {
+            guard length <= maxLength else {
                 errors.append(FieldError(field: key, message: "must be at most \(maxLength) characters"))
                 return .absent
             }
@@ -153,18 +166,6 @@ package struct JSONBody {
             return nil
         }
         return choice
-    }
-
-    /// Whether `text` has characters no stored text should (NUL and other C0 controls, DEL); tab, line feed
-    /// and carriage return are allowed where line breaks are.
-    package static func hasControlCharacters(_ text: String, allowingLineBreaks: Bool) -> Bool {
-        text.unicodeScalars.contains { scalar in
-            switch scalar.value {
-            case 0x09, 0x0A, 0x0D: !allowingLineBreaks
-            case 0x00...0x1F, 0x7F: true
-            default: false
-            }
-        }
     }
 
     /// Records a problem found by the caller's own checks.

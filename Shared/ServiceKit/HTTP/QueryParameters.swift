@@ -7,14 +7,16 @@ package struct QueryParameters {
     private let parameters: [String: String]
     /// Every parameter that was present but not acceptable.
     package private(set) var errors: [FieldError] = []
+    private var unanswerable: String?
 
     package init(_ request: Request) {
         var parameters: [String: String] = [:]
         var errors: [FieldError] = []
         for (name, value) in request.uri.queryParameters {
-            // `%00` and other control characters: no filter accepts them, and Postgres cannot store NUL.
-            if JSONBody.hasControlCharacters(String(value), allowingLineBreaks: false) {
-                errors.append(FieldError(field: String(name), message: "must not contain control characters"))
+            // `%00`, other control characters and invisible ones: no filter accepts them, and Postgres cannot
+            // store NUL.
+            if let problem = FreeText.problem(in: String(value), multiline: false) {
+                errors.append(FieldError(field: String(name), message: problem))
                 continue
             }
             parameters[String(name)] = String(value)
@@ -91,9 +93,16 @@ package struct QueryParameters {
         errors.append(FieldError(field: name, message: message))
     }
 
-    /// Throws a 422 listing every problem, if there is any.
+    /// Records a request that is well formed but cannot be answered as asked (a 400 with `message`, unless a
+    /// parameter is also wrong: then the 422 comes first).
+    package mutating func badRequest(_ message: String) {
+        unanswerable = message
+    }
+
+    /// Throws a 422 listing every problem, if there is any, else the 400 of ``badRequest(_:)``.
     package func validate() throws(APIError) {
         if !errors.isEmpty { throw .validation(errors) }
+        if let unanswerable { throw .badRequest(unanswerable) }
     }
 }
 
@@ -113,11 +122,21 @@ package struct PageRequest: Sendable, Equatable {
         self.cursor = cursor
     }
 
+    /// The deepest row numbered pages reach (`page × per_page`): an offset makes Postgres read and drop every
+    /// row before it, so deeper rows are read with `cursor`, which costs the same at any depth.
+    package static let maxOffsetRows = 10_000
+
     /// Reads `page`, `per_page` and `cursor`, recording problems in `query`.
     package init(_ query: inout QueryParameters) {
         page = query.int("page", in: 1...1_000_000) ?? 1
         perPage = query.int("per_page", in: 1...Self.maxPerPage) ?? Self.defaultPerPage
         cursor = query.string("cursor", maxLength: 200)
+        if cursor == nil, page * perPage > Self.maxOffsetRows {
+            query.badRequest(
+                "numbered pages reach the first \(Self.maxOffsetRows) rows (page × per_page); "
+                    + "read further with cursor, the next_cursor of the previous page"
+            )
+        }
     }
 
     /// Rows to skip when paging by number.

@@ -1,7 +1,7 @@
 import Contracts
 import Foundation
 
-/// Writes RFC 4180 CSV (comma-separated, CRLF line ends, fields with a comma, quote or line break quoted,
+/// Writes RFC 4180 CSV (comma-separated, CRLF line ends, fields with a comma, semicolon, quote or line break quoted,
 /// quotes doubled), safe to open in a spreadsheet: a cell starting with `=`, `+`, `-`, `@`, tab or CR is
 /// prefixed with `'` so it is shown as text and never evaluated as a formula.
 enum CSVWriter {
@@ -25,7 +25,10 @@ enum CSVWriter {
         if let first = value.unicodeScalars.first, ["=", "+", "-", "@", "\t", "\r"].contains(first) {
             value = "'" + value
         }
-        guard value.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) else {
+        // `;` too: Excel in a Russian locale splits on it.
+        guard
+            value.contains(where: { $0 == "," || $0 == ";" || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" })
+        else {
             return value
         }
         return "\"" + value.replacingOccurrences(of: "\"", with: "\"\"") + "\""
