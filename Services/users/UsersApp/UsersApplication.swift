@@ -26,6 +26,7 @@ package func buildApplication(
         logger: logger
     )
     let hasher = try await PasswordHasher.make(cost: settings.bcryptCost)
+    let policy = PasswordPolicy.shipped
     let database = platform.database
 
     let router = try platform.makeRouter(
@@ -36,13 +37,20 @@ package func buildApplication(
         accounts: accounts,
         tokens: tokens,
         hasher: hasher,
+        policy: policy,
         events: events,
         registrationEnabled: settings.registrationEnabled
     ).addRoutes(to: router)
     ProfileController(database: database, accounts: accounts, events: events).addRoutes(to: router)
     OrganizationController(database: database, accounts: accounts, events: events).addRoutes(to: router)
-    UserAdminController(database: database, accounts: accounts, tokens: tokens, hasher: hasher, events: events)
-        .addRoutes(to: router)
+    UserAdminController(
+        database: database,
+        accounts: accounts,
+        tokens: tokens,
+        hasher: hasher,
+        policy: policy,
+        events: events
+    ).addRoutes(to: router)
 
     return try platform.makeApplication(
         router: router,

@@ -11,6 +11,7 @@ struct AuthController: Sendable {
     let accounts: AccountStore
     let tokens: TokenIssuer
     let hasher: PasswordHasher
+    let policy: PasswordPolicy
     let events: EventRecorder
     let registrationEnabled: Bool
 
@@ -40,7 +41,7 @@ struct AuthController: Sendable {
         let organizationName = body.string("organization_name", maxLength: 200)
         let fullName = body.string("full_name", maxLength: 200)
         let email = Self.email(&body, "email")
-        let password = Self.password(&body)
+        let password = policy.newPassword(&body, "password")
         try body.validate()
         guard let organizationName, let fullName, let email, let password else {
             throw APIError.badRequest("incomplete body")
@@ -185,10 +186,5 @@ struct AuthController: Sendable {
             return nil
         }
         return email
-    }
-
-    /// A new password: 8 characters or more, at most 72 bytes (bcrypt reads no further).
-    static func password(_ body: inout JSONBody) -> String? {
-        body.rawString("password", minLength: 8, maxBytes: 72)
     }
 }
