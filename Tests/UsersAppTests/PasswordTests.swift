@@ -64,4 +64,68 @@ struct PasswordTests {
             #expect(try created.decode(Problem.self).errors?.map(\.field) == ["password"])
         }
     }
+
+    // MARK: - Failed logins per account
+
+    @Test("failed logins are limited per account whatever the address; then even the right password gets 429")
+    func failedLoginLimit() async throws {
+        let overrides = ["RATE_LIMIT_LOGIN_FAILURES": "3/15m", "RATE_LIMIT_LOGIN": "2/1m"]
+        try await UsersHarness.with(overrides, setup: .live) { harness in
+            // Addresses of this run only (from the documentation prefix): the per-address quotas outlive a run.
+            let network = UUID().uuidString.prefix(4)
+            var address = 0
+            func from() -> HTTPFields {
+                address += 1
+                return [.xForwardedFor: "2001:db8:\(network)::\(address)"]
+            }
+            func register() async throws -> RegistrationResponse {
+                let response = try await harness.call(
+                    .post,
+                    "/api/auth/register",
+                    body: RegisterRequest(
+                        organizationName: "X",
+                        fullName: "Y",
+                        email: "limit.\(UUID().uuidString.prefix(8))@example.ru",
+                        password: "the right password"
+                    ),
+                    headers: from()
+                )
+                #expect(response.status == .created, "\(response.text)")
+                return try response.decode(RegistrationResponse.self)
+            }
+            let admin = try await register()
+            let other = try await register()
+            for _ in 0..<5 {
+                #expect(try await harness.login(admin.user.email, "the right password", headers: from()).status == .ok)
+            }
+            for _ in 0..<3 {
+                #expect(
+                    try await harness.login(admin.user.email, "wrong password", headers: from()).status == .unauthorized
+                )
+            }
+            let locked = try await harness.login(admin.user.email.uppercased(), "the right password", headers: from())
+            #expect(locked.status == .tooManyRequests, "each address is under its own limit of 2")
+            let retryAfter = try #require(locked.headers[.retryAfter].flatMap { Int($0) })
+            #expect(retryAfter > 0 && retryAfter <= 300)
+            #expect(try locked.decode(Problem.self).type == ProblemType.rateLimited)
+            #expect(try await harness.login(other.user.email, "the right password", headers: from()).status == .ok)
+
+            let ghost = "ghost.\(UUID().uuidString.prefix(8))@example.ru"
+            for _ in 0..<3 {
+                #expect(try await harness.login(ghost, "anything at all", headers: from()).status == .unauthorized)
+            }
+            #expect(
+                try await harness.login(ghost, "anything at all", headers: from()).status == .tooManyRequests,
+                "an unknown email is limited alike, so the limit tells nothing about which emails exist"
+            )
+            _ = try await harness.event("users.login_failed") { $0.payload["reason"] == "too_many_failures" }
+        }
+    }
+}
+
+extension UsersHarness {
+    /// Logs in with `email` and `password`.
+    func login(_ email: String, _ password: String, headers: HTTPFields = [:]) async throws -> TestResponse {
+        try await call(.post, "/api/auth/login", body: LoginRequest(email: email, password: password), headers: headers)
+    }
 }

@@ -27,6 +27,10 @@ package func buildApplication(
     )
     let hasher = try await PasswordHasher.make(cost: settings.bcryptCost)
     let policy = PasswordPolicy.shipped
+    let attempts = PasswordAttempts(
+        limiter: platform.rateLimiter,
+        policy: try RateLimitPolicy.loginFailures.configured(by: configuration.settings)
+    )
     let database = platform.database
 
     let router = try platform.makeRouter(
@@ -38,6 +42,7 @@ package func buildApplication(
         tokens: tokens,
         hasher: hasher,
         policy: policy,
+        attempts: attempts,
         events: events,
         registrationEnabled: settings.registrationEnabled
     ).addRoutes(to: router)

@@ -12,6 +12,7 @@ struct AuthController: Sendable {
     let tokens: TokenIssuer
     let hasher: PasswordHasher
     let policy: PasswordPolicy
+    let attempts: PasswordAttempts
     let events: EventRecorder
     let registrationEnabled: Bool
 
@@ -92,23 +93,19 @@ struct AuthController: Sendable {
         let found = try await database.withConnection { connection in
             try await accounts.credentials(email: email, on: connection)
         }
+        // Unknown emails count too: otherwise the limit itself would tell which emails have accounts.
+        if case .refused(let retryAfter) = await attempts.begin(email: email) {
+            try await recordLoginFailure(email: email, account: found?.0, reason: "too_many_failures", context: context)
+            throw attempts.refusal(retryAfter: retryAfter)
+        }
         // Unknown emails are checked against a decoy hash so both refusals take the same time.
         let matches = try await hasher.verify(password, against: found?.1 ?? hasher.decoy)
         guard let (user, _) = found, matches, user.active else {
             let reason = found == nil ? "unknown_email" : (matches ? "inactive" : "wrong_password")
-            try await database.withTransaction { connection in
-                try await events.record(
-                    "users.login_failed",
-                    .other,
-                    resource: EventResource(type: "user", id: found?.0.id.uuidString.lowercased()),
-                    payload: ["email": .string(email), "reason": .string(reason)],
-                    organizationID: found?.0.organizationID,
-                    context: context,
-                    on: connection
-                )
-            }
+            try await recordLoginFailure(email: email, account: found?.0, reason: reason, context: context)
             throw Self.loginRefused
         }
+        await attempts.succeeded(email: email)
         return try await database.withTransaction { connection in
             try await accounts.recordLogin(user.id, on: connection)
             let issued = try await tokens.issue(for: user, on: connection)
@@ -121,6 +118,27 @@ struct AuthController: Sendable {
                 on: connection
             )
             return issued
+        }
+    }
+
+    /// Records a refused login, attributed to the account when the email has one.
+    private func recordLoginFailure(
+        email: String,
+        account: UserAccount?,
+        reason: String,
+        context: ServiceRequestContext
+    ) async throws {
+        let events = self.events
+        try await database.withTransaction { connection in
+            try await events.record(
+                "users.login_failed",
+                .other,
+                resource: EventResource(type: "user", id: account?.id.uuidString.lowercased()),
+                payload: ["email": .string(email), "reason": .string(reason)],
+                organizationID: account?.organizationID,
+                context: context,
+                on: connection
+            )
         }
     }
 
