@@ -2,13 +2,14 @@ import Contracts
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
+import PostgresNIO
 import ServiceKit
 import TestSupport
 import Testing
 
 @testable import UsersApp
 
-@Suite("Users: passwords")
+@Suite("Users: password rule, change, reset, logout everywhere, failed-login limit")
 struct PasswordTests {
     // MARK: - The rule
 
@@ -65,6 +66,263 @@ struct PasswordTests {
         }
     }
 
+    // MARK: - Change
+
+    @Test("changing the password: 204, the old one stops working, every refresh token is revoked, an event")
+    func change() async throws {
+        try await UsersHarness.with { harness in
+            let admin = try await harness.register(password: "the old password")
+            let other = try await harness.login(admin.user.email, "the old password")
+            let changed = try await harness.call(
+                .post,
+                "/api/users/me/password",
+                body: ChangePasswordRequest(currentPassword: "the old password", newPassword: "the new password"),
+                token: admin.accessToken
+            )
+            #expect(changed.status == .noContent, "\(changed.text)")
+            for refreshToken in [admin.refreshToken, try other.decode(TokenResponse.self).refreshToken] {
+                let refresh = try await harness.call(
+                    .post,
+                    "/api/auth/refresh",
+                    body: RefreshRequest(refreshToken: refreshToken)
+                )
+                #expect(refresh.status == .unauthorized)
+            }
+            #expect(try await harness.login(admin.user.email, "the old password").status == .unauthorized)
+            #expect(try await harness.login(admin.user.email, "the new password").status == .ok)
+            let event = try await harness.event("users.password_changed")
+            #expect(event.actor?.userID == admin.user.id)
+            #expect(event.organizationID == admin.organization.id)
+            let everything = try await harness.events().map(\.json).joined(separator: "\n")
+            #expect(!everything.contains("the new password") && !everything.contains("the old password"))
+        }
+    }
+
+    @Test("changing the password: a wrong current one names current_password; a weak new one names new_password")
+    func changeRefused() async throws {
+        try await UsersHarness.with { harness in
+            let admin = try await harness.register(password: "the old password")
+            let cases: [(current: String, new: String, field: String)] = [
+                ("not my password", "the new password", "current_password"),
+                ("the old password", "too short", "new_password"),
+                ("the old password", String(repeating: "a", count: 73), "new_password"),
+                ("the old password", "TERMINATOR", "new_password"),
+            ]
+            for (current, new, field) in cases {
+                let response = try await harness.call(
+                    .post,
+                    "/api/users/me/password",
+                    body: ChangePasswordRequest(currentPassword: current, newPassword: new),
+                    token: admin.accessToken
+                )
+                #expect(response.status == .unprocessableContent)
+                #expect(try response.decode(Problem.self).errors?.map(\.field) == [field], "\(response.text)")
+            }
+            #expect(try await harness.login(admin.user.email, "the old password").status == .ok)
+            let anonymous = try await harness.call(
+                .post,
+                "/api/users/me/password",
+                body: ChangePasswordRequest(currentPassword: "the old password", newPassword: "the new password")
+            )
+            #expect(anonymous.status == .unauthorized)
+        }
+    }
+
+    // MARK: - Reset
+
+    @Test("a reset token: 201 with no-store, valid an hour, sets the password once and revokes every refresh token")
+    func reset() async throws {
+        try await UsersHarness.with { harness in
+            let admin = try await harness.register()
+            let (manager, managerTokens) = try await harness.createUser(admin: admin.accessToken)
+            let issued = try await harness.call(
+                .post,
+                "/api/users/\(manager.id)/password-reset",
+                token: admin.accessToken
+            )
+            #expect(issued.status == .created, "\(issued.text)")
+            #expect(issued.headers[.cacheControl] == "no-store")
+            let reset = try issued.decode(PasswordResetToken.self)
+            #expect(abs(reset.expiresAt.timeIntervalSinceNow - 3600) < 120)
+
+            let done = try await harness.call(
+                .post,
+                "/api/auth/password-reset",
+                body: PasswordResetRequest(resetToken: reset.resetToken, newPassword: "a brand new password")
+            )
+            #expect(done.status == .noContent, "\(done.text)")
+            let refresh = try await harness.call(
+                .post,
+                "/api/auth/refresh",
+                body: RefreshRequest(refreshToken: managerTokens.refreshToken)
+            )
+            #expect(refresh.status == .unauthorized)
+            #expect(try await harness.login(manager.email, "initial password").status == .unauthorized)
+            #expect(try await harness.login(manager.email, "a brand new password").status == .ok)
+
+            let again = try await harness.call(
+                .post,
+                "/api/auth/password-reset",
+                body: PasswordResetRequest(resetToken: reset.resetToken, newPassword: "yet another password")
+            )
+            try Self.expectRefused(again, "has already been used")
+            #expect(try await harness.login(manager.email, "a brand new password").status == .ok)
+
+            let issuedEvent = try await harness.event("users.password_reset_issued")
+            #expect(issuedEvent.actor?.userID == admin.user.id)
+            #expect(issuedEvent.resource.id == manager.id.uuidString.lowercased())
+            let completed = try await harness.event("users.password_reset_completed")
+            #expect(completed.actor?.userID == manager.id)
+            #expect(completed.organizationID == admin.organization.id)
+            #expect(completed.payload["reset_id"] == issuedEvent.payload["reset_id"])
+            let refused = try await harness.event("users.password_reset_refused")
+            #expect(refused.payload["reason"] == "used")
+            #expect(refused.organizationID == admin.organization.id)
+            let everything = try await harness.events().map(\.json).joined(separator: "\n")
+            #expect(!everything.contains(reset.resetToken), "no event carries the reset token")
+        }
+    }
+
+    @Test("a reset token is refused when unknown, expired, replaced or its user deactivated; a weak password keeps it")
+    func resetRefused() async throws {
+        try await UsersHarness.with { harness in
+            let admin = try await harness.register()
+            let (manager, _) = try await harness.createUser(admin: admin.accessToken)
+            func issue() async throws -> String {
+                let response = try await harness.call(
+                    .post,
+                    "/api/users/\(manager.id)/password-reset",
+                    token: admin.accessToken
+                )
+                return try response.decode(PasswordResetToken.self).resetToken
+            }
+            func use(_ token: String, _ password: String = "a brand new password") async throws -> TestResponse {
+                try await harness.call(
+                    .post,
+                    "/api/auth/password-reset",
+                    body: PasswordResetRequest(resetToken: token, newPassword: password)
+                )
+            }
+
+            try Self.expectRefused(try await use("made-up-token"), "is not a valid reset token")
+
+            let replaced = try await issue()
+            let current = try await issue()
+            try Self.expectRefused(try await use(replaced), "was replaced by a newer reset token")
+            let weak = try await use(current, "Password12")
+            #expect(weak.status == .unprocessableContent)
+            #expect(try weak.decode(Problem.self).errors?.map(\.field) == ["new_password"])
+
+            try await harness.environment.withDatabase { database in
+                try await database.withConnection { connection in
+                    _ = try await connection.query(
+                        "UPDATE users.password_resets SET expires_at = now() - interval '1 second' WHERE used_at IS NULL",
+                        logger: TestInfrastructure.logger("test")
+                    )
+                }
+            }
+            try Self.expectRefused(try await use(current), "has expired")
+
+            let forDeactivated = try await issue()
+            let deactivate = try await harness.call(
+                .patch,
+                "/api/users/\(manager.id)",
+                json: #"{"active":false}"#,
+                token: admin.accessToken
+            )
+            #expect(deactivate.status == .ok)
+            try Self.expectRefused(try await use(forDeactivated), "belongs to a deactivated account")
+            #expect(try await harness.login(manager.email, "a brand new password").status == .unauthorized)
+
+            let reasons = try await harness.events().map(\.envelope).filter {
+                $0.type == "users.password_reset_refused"
+            }
+            .compactMap { $0.payload["reason"] }
+            #expect(Set(reasons) == ["revoked", "expired", "inactive"], "the unknown token has no user to log against")
+        }
+    }
+
+    @Test("only an admin of the same organization issues a reset token")
+    func resetAuthority() async throws {
+        try await UsersHarness.with { harness in
+            let admin = try await harness.register()
+            let (manager, managerTokens) = try await harness.createUser(admin: admin.accessToken)
+            let stranger = try await harness.register(organization: "ООО Другая")
+            let fromStranger = try await harness.call(
+                .post,
+                "/api/users/\(manager.id)/password-reset",
+                token: stranger.accessToken
+            )
+            #expect(fromStranger.status == .notFound)
+            let fromManager = try await harness.call(
+                .post,
+                "/api/users/\(admin.user.id)/password-reset",
+                token: managerTokens.accessToken
+            )
+            #expect(fromManager.status == .forbidden)
+            let anonymous = try await harness.call(.post, "/api/users/\(manager.id)/password-reset")
+            #expect(anonymous.status == .unauthorized)
+        }
+    }
+
+    // MARK: - Sessions
+
+    @Test("logout-all revokes every refresh token of the caller, and only theirs")
+    func logoutAll() async throws {
+        try await UsersHarness.with { harness in
+            let admin = try await harness.register(password: "correct horse battery")
+            let second = try await harness.login(admin.user.email, "correct horse battery").decode(TokenResponse.self)
+            let (_, managerTokens) = try await harness.createUser(admin: admin.accessToken)
+            let out = try await harness.call(.post, "/api/auth/logout-all", token: admin.accessToken)
+            #expect(out.status == .noContent)
+            for token in [admin.refreshToken, second.refreshToken] {
+                let refresh = try await harness.call(
+                    .post,
+                    "/api/auth/refresh",
+                    body: RefreshRequest(refreshToken: token)
+                )
+                #expect(refresh.status == .unauthorized)
+            }
+            let manager = try await harness.call(
+                .post,
+                "/api/auth/refresh",
+                body: RefreshRequest(refreshToken: managerTokens.refreshToken)
+            )
+            #expect(manager.status == .ok)
+            #expect(try await harness.call(.post, "/api/auth/logout-all").status == .unauthorized)
+            let event = try await harness.event("users.logged_out_everywhere")
+            #expect(event.actor?.userID == admin.user.id)
+        }
+    }
+
+    @Test("every answer carrying tokens is Cache-Control: no-store")
+    func noStore() async throws {
+        try await UsersHarness.with { harness in
+            let register = try await harness.call(
+                .post,
+                "/api/auth/register",
+                body: RegisterRequest(
+                    organizationName: "X",
+                    fullName: "Y",
+                    email: "nostore.\(UUID().uuidString.prefix(8))@example.ru",
+                    password: "long enough pw"
+                )
+            )
+            #expect(register.status == .created)
+            #expect(register.headers[.cacheControl] == "no-store")
+            let registration = try register.decode(RegistrationResponse.self)
+            let login = try await harness.login(registration.user.email, "long enough pw")
+            #expect(login.headers[.cacheControl] == "no-store")
+            let refresh = try await harness.call(
+                .post,
+                "/api/auth/refresh",
+                body: RefreshRequest(refreshToken: registration.refreshToken)
+            )
+            #expect(refresh.status == .ok)
+            #expect(refresh.headers[.cacheControl] == "no-store")
+        }
+    }
+
     // MARK: - Failed logins per account
 
     @Test("failed logins are limited per account whatever the address; then even the right password gets 429")
@@ -108,6 +366,14 @@ struct PasswordTests {
             let retryAfter = try #require(locked.headers[.retryAfter].flatMap { Int($0) })
             #expect(retryAfter > 0 && retryAfter <= 300)
             #expect(try locked.decode(Problem.self).type == ProblemType.rateLimited)
+            let change = try await harness.call(
+                .post,
+                "/api/users/me/password",
+                body: ChangePasswordRequest(currentPassword: "the right password", newPassword: "the new password"),
+                token: admin.accessToken,
+                headers: from()
+            )
+            #expect(change.status == .tooManyRequests, "checking the current password counts against the same limit")
             #expect(try await harness.login(other.user.email, "the right password", headers: from()).status == .ok)
 
             let ghost = "ghost.\(UUID().uuidString.prefix(8))@example.ru"
@@ -120,6 +386,16 @@ struct PasswordTests {
             )
             _ = try await harness.event("users.login_failed") { $0.payload["reason"] == "too_many_failures" }
         }
+    }
+
+    // MARK: - Helpers
+
+    /// Checks that `response` refuses the reset token with a 422 naming `reset_token`, saying `message`.
+    static func expectRefused(_ response: TestResponse, _ message: String) throws {
+        #expect(response.status == .unprocessableContent, "\(response.text)")
+        let errors = try response.decode(Problem.self).errors ?? []
+        #expect(errors.map(\.field) == ["reset_token"])
+        #expect(errors.first?.message.contains(message) == true, "\(errors)")
     }
 }
 

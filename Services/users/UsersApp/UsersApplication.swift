@@ -31,10 +31,13 @@ package func buildApplication(
         limiter: platform.rateLimiter,
         policy: try RateLimitPolicy.loginFailures.configured(by: configuration.settings)
     )
+    let resets = PasswordResetStore(logger: logger)
     let database = platform.database
 
     let router = try platform.makeRouter(
-        rateLimits: RateLimitRules(routes: ["POST /api/auth/login": .login, "POST /api/auth/register": .login])
+        rateLimits: RateLimitRules(routes: [
+            "POST /api/auth/login": .login, "POST /api/auth/register": .login, "POST /api/auth/password-reset": .login,
+        ])
     )
     AuthController(
         database: database,
@@ -45,6 +48,16 @@ package func buildApplication(
         attempts: attempts,
         events: events,
         registrationEnabled: settings.registrationEnabled
+    ).addRoutes(to: router)
+    PasswordController(
+        database: database,
+        accounts: accounts,
+        tokens: tokens,
+        resets: resets,
+        hasher: hasher,
+        policy: policy,
+        attempts: attempts,
+        events: events
     ).addRoutes(to: router)
     ProfileController(database: database, accounts: accounts, events: events).addRoutes(to: router)
     OrganizationController(database: database, accounts: accounts, events: events).addRoutes(to: router)

@@ -5,7 +5,8 @@ import Hummingbird
 import Logging
 import ServiceKit
 
-/// `POST /api/auth/register`, `/login`, `/refresh`, `/logout`.
+/// `POST /api/auth/register`, `/login`, `/refresh`, `/logout`, `/logout-all`. Answers carrying tokens are
+/// `Cache-Control: no-store`.
 struct AuthController: Sendable {
     let database: Database
     let accounts: AccountStore
@@ -25,6 +26,7 @@ struct AuthController: Sendable {
         group.post("login", use: login)
         group.post("refresh", use: refresh)
         group.post("logout", use: logout)
+        group.post("logout-all", use: logoutAll)
     }
 
     @Sendable func register(
@@ -79,10 +81,13 @@ struct AuthController: Sendable {
             )
             return RegistrationResponse(user: user, organization: organization, tokens: issued)
         }
-        return EditedResponse(status: .created, response: registration)
+        return EditedResponse(status: .created, headers: .noStore, response: registration)
     }
 
-    @Sendable func login(_ request: Request, context: ServiceRequestContext) async throws -> TokenResponse {
+    @Sendable func login(
+        _ request: Request,
+        context: ServiceRequestContext
+    ) async throws -> EditedResponse<TokenResponse> {
         var body = try await JSONBody.read(request, context: context, allowed: ["email", "password"])
         let email = body.string("email", maxLength: 254)
         let password = body.rawString("password", minLength: 1, maxBytes: 1024)
@@ -106,7 +111,7 @@ struct AuthController: Sendable {
             throw Self.loginRefused
         }
         await attempts.succeeded(email: email)
-        return try await database.withTransaction { connection in
+        let issued = try await database.withTransaction { connection in
             try await accounts.recordLogin(user.id, on: connection)
             let issued = try await tokens.issue(for: user, on: connection)
             try await events.record(
@@ -119,6 +124,7 @@ struct AuthController: Sendable {
             )
             return issued
         }
+        return EditedResponse(headers: .noStore, response: issued)
     }
 
     /// Records a refused login, attributed to the account when the email has one.
@@ -142,7 +148,10 @@ struct AuthController: Sendable {
         }
     }
 
-    @Sendable func refresh(_ request: Request, context: ServiceRequestContext) async throws -> TokenResponse {
+    @Sendable func refresh(
+        _ request: Request,
+        context: ServiceRequestContext
+    ) async throws -> EditedResponse<TokenResponse> {
         var body = try await JSONBody.read(request, context: context, allowed: ["refresh_token"])
         let token = body.string("refresh_token", maxLength: 200)
         try body.validate()
@@ -165,7 +174,7 @@ struct AuthController: Sendable {
         }
         switch outcome {
         case .rotated(let issued):
-            return issued
+            return EditedResponse(headers: .noStore, response: issued)
         case .reused:
             context.logger.warning("a rotated refresh token was presented again: its family is revoked")
             throw APIError.unauthorized("the refresh token is not valid")
@@ -187,6 +196,24 @@ struct AuthController: Sendable {
                 .other,
                 resource: EventResource(type: "user", id: revoked.user.uuidString.lowercased()),
                 payload: ["family_id": .string(revoked.family.uuidString.lowercased())],
+                context: context,
+                on: connection
+            )
+        }
+        return .noContent
+    }
+
+    /// Signs the caller out everywhere: every refresh token of theirs is revoked (their access tokens live on
+    /// until they expire, at most `JWT_ACCESS_TTL`).
+    @Sendable func logoutAll(_ request: Request, context: ServiceRequestContext) async throws -> HTTPResponse.Status {
+        let identity = try context.requireIdentity()
+        let (tokens, events) = (self.tokens, self.events)
+        try await database.withTransaction { connection in
+            try await tokens.revokeAll(userID: identity.userID, on: connection)
+            try await events.record(
+                "users.logged_out_everywhere",
+                .other,
+                resource: EventResource(type: "user", id: identity.userIDText),
                 context: context,
                 on: connection
             )
