@@ -29,6 +29,15 @@ let libraryData: [String: (resources: [Resource], exclude: [String])] = [
     )
 ]
 
+/// What a service's executable needs beyond its library (the users executable has subcommands).
+let executableDependencies: [String: [Target.Dependency]] = [
+    "users": [
+        "Contracts",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+    ]
+]
+
 let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
 let hummingbirdTesting = Target.Dependency.product(name: "HummingbirdTesting", package: "hummingbird")
 
@@ -178,7 +187,7 @@ for service in services {
         ),
         .executableTarget(
             name: service.folder,
-            dependencies: [.byName(name: app), "ServiceKit"],
+            dependencies: [.byName(name: app), "ServiceKit"] + (executableDependencies[service.folder] ?? []),
             path: "Services/\(service.folder)/\(service.folder)",
             swiftSettings: swiftSettings
         ),

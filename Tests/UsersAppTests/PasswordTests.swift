@@ -388,7 +388,93 @@ struct PasswordTests {
         }
     }
 
+    // MARK: - create-admin
+
+    @Test("create-admin creates the organization and its admin while registration is closed, with a reset token")
+    func createAdmin() async throws {
+        try await UsersHarness.with(["USERS_REGISTRATION_ENABLED": "false"]) { harness in
+            let configuration = try harness.configuration(["USERS_REGISTRATION_ENABLED": "false"])
+            let request = FirstAdminRequest(
+                email: "  Boss@Example.RU ",
+                fullName: " Главный Администратор ",
+                organizationName: "ООО Первая"
+            )
+            let first = try await createFirstAdmin(request, configuration: configuration, logger: Self.logger)
+            #expect(first.createdOrganization && first.createdUser)
+            #expect(first.user.email == "Boss@example.ru")
+            #expect(first.user.role == .admin && first.user.active)
+            #expect(first.user.fullName == "Главный Администратор")
+            #expect(first.organization.name == "ООО Первая")
+            #expect(abs(first.resetExpiresAt.timeIntervalSinceNow - 3600) < 120)
+
+            let again = try await createFirstAdmin(request, configuration: configuration, logger: Self.logger)
+            #expect(!again.createdOrganization && !again.createdUser, "idempotent for the same admin")
+            #expect(again.user.id == first.user.id && again.organization.id == first.organization.id)
+            #expect(again.resetToken != first.resetToken)
+
+            let stale = try await harness.call(
+                .post,
+                "/api/auth/password-reset",
+                body: PasswordResetRequest(resetToken: first.resetToken, newPassword: "the boss password")
+            )
+            try Self.expectRefused(stale, "was replaced")
+            let set = try await harness.call(
+                .post,
+                "/api/auth/password-reset",
+                body: PasswordResetRequest(resetToken: again.resetToken, newPassword: "the boss password")
+            )
+            #expect(set.status == .noContent, "\(set.text)")
+            let login = try await harness.login("boss@example.ru", "the boss password")
+            #expect(login.status == .ok)
+            let tokens = try login.decode(TokenResponse.self)
+            let me = try await harness.call(.get, "/api/users/me", token: tokens.accessToken).decode(CurrentUser.self)
+            #expect(me.organization.id == first.organization.id)
+            _ = try await harness.event("users.created") { $0.payload["via"] == "create-admin" }
+            _ = try await harness.event("users.password_reset_issued") { $0.payload["via"] == "create-admin" }
+        }
+    }
+
+    @Test("create-admin refuses a manager's email, another organization's email and bad options")
+    func createAdminRefusals() async throws {
+        try await UsersHarness.with { harness in
+            let configuration = try harness.configuration()
+            let admin = try await harness.register(organization: "ООО Ромашка")
+            let (manager, _) = try await harness.createUser(admin: admin.accessToken)
+            let cases: [(FirstAdminRequest, FirstAdminError)] = [
+                (
+                    FirstAdminRequest(email: manager.email, fullName: "M", organizationName: "ООО Ромашка"),
+                    .notAdmin(email: manager.email, organization: "ООО Ромашка")
+                ),
+                (
+                    FirstAdminRequest(email: admin.user.email, fullName: "A", organizationName: "ООО Другая"),
+                    .otherOrganization(email: admin.user.email, organization: "ООО Другая")
+                ),
+                (
+                    FirstAdminRequest(email: "not an email", fullName: "A", organizationName: "X"),
+                    .invalid(option: "email", reason: "must be an email address")
+                ),
+                (
+                    FirstAdminRequest(email: "a@example.ru", fullName: "  ", organizationName: "X"),
+                    .invalid(option: "full-name", reason: "must not be empty")
+                ),
+            ]
+            for (request, expected) in cases {
+                await #expect(throws: expected) {
+                    _ = try await createFirstAdmin(request, configuration: configuration, logger: Self.logger)
+                }
+            }
+            let same = try await createFirstAdmin(
+                FirstAdminRequest(email: admin.user.email, fullName: "A", organizationName: "ООО Ромашка"),
+                configuration: configuration,
+                logger: Self.logger
+            )
+            #expect(same.user.id == admin.user.id && !same.createdUser, "a registered admin is found, not created")
+        }
+    }
+
     // MARK: - Helpers
+
+    static let logger = TestInfrastructure.logger("users.create-admin")
 
     /// Checks that `response` refuses the reset token with a 422 naming `reset_token`, saying `message`.
     static func expectRefused(_ response: TestResponse, _ message: String) throws {

@@ -41,6 +41,15 @@ struct UsersHarness: Sendable {
         }
     }
 
+    /// The configuration the service under test was built with (its database, streams and overrides).
+    func configuration(_ overrides: [String: String] = [:]) throws -> ServiceConfiguration {
+        try TestInfrastructure.configuration(
+            service: UsersService.name,
+            environment.overrides.merging(["USERS_BCRYPT_COST": "4"]) { _, new in new }
+                .merging(overrides) { _, new in new }
+        )
+    }
+
     /// Sends `method path` with a JSON `body` (an encodable value or raw text), the bearer `token` and any
     /// `extra` headers.
     func call(

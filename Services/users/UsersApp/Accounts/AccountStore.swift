@@ -66,6 +66,20 @@ struct AccountStore: Sendable {
         return nil
     }
 
+    /// The organizations named exactly `name` (names are not unique), oldest first.
+    func organizations(named name: String, on connection: PostgresConnection) async throws -> [Organization] {
+        let rows = try await connection.query(
+            """
+            SELECT \(unescaped: Self.organizationColumns) FROM users.organizations WHERE name = \(name)
+            ORDER BY created_at, id
+            """,
+            logger: logger
+        )
+        var found: [Organization] = []
+        for try await row in rows { found.append(try Self.decodeOrganization(row)) }
+        return found
+    }
+
     func update(_ organization: Organization, on connection: PostgresConnection) async throws -> Organization {
         let rows = try await connection.query(
             """
