@@ -20,6 +20,24 @@ let services: [(folder: String, module: String, extra: [Target.Dependency])] = [
 /// Folders inside a service's test target that hold data files the tests read by path, not sources.
 let testDataFolders: [String: [String]] = ["rates": ["Fixtures"]]
 
+/// Data files compiled into a service's library (so its executable needs nothing beside it in a container),
+/// and the notes beside them that are neither sources nor resources.
+let libraryData: [String: (resources: [Resource], exclude: [String])] = [
+    "users": (
+        [.embedInCode("Passwords/CommonPasswords/common-passwords.txt")],
+        ["Passwords/CommonPasswords/README.md"]
+    )
+]
+
+/// What a service's executable needs beyond its library (the users executable has subcommands).
+let executableDependencies: [String: [Target.Dependency]] = [
+    "users": [
+        "Contracts",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+    ]
+]
+
 let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
 let hummingbirdTesting = Target.Dependency.product(name: "HummingbirdTesting", package: "hummingbird")
 
@@ -163,11 +181,13 @@ for service in services {
                 .product(name: "NIOPosix", package: "swift-nio"),
             ] + service.extra,
             path: "Services/\(service.folder)/\(app)",
+            exclude: libraryData[service.folder]?.exclude ?? [],
+            resources: libraryData[service.folder]?.resources,
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: service.folder,
-            dependencies: [.byName(name: app), "ServiceKit"],
+            dependencies: [.byName(name: app), "ServiceKit"] + (executableDependencies[service.folder] ?? []),
             path: "Services/\(service.folder)/\(service.folder)",
             swiftSettings: swiftSettings
         ),

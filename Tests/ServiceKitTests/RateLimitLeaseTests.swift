@@ -76,6 +76,46 @@ struct RateLimitLeaseTests {
         }
     }
 
+    @Test("a request given back is available again, and giving back never fills a quota beyond whole")
+    func release() async throws {
+        try await Self.withPatientRedis { redis in
+            let limiter = RateLimiter(
+                redis: redis,
+                shadow: false,
+                metrics: ServiceMetrics(),
+                logger: TestInfrastructure.logger("tests.ratelimit")
+            )
+            let policy = RateLimitPolicy(name: TestInfrastructure.uniqueName("release"), limit: 2, period: .seconds(60))
+            #expect(await limiter.acquire(policy, caller: "a").allowed)
+            #expect(await limiter.acquire(policy, caller: "a").allowed)
+            #expect(await !limiter.acquire(policy, caller: "a").allowed)
+            await limiter.release(policy, caller: "a")
+            #expect(await limiter.acquire(policy, caller: "a").allowed, "the request given back")
+            #expect(await !limiter.acquire(policy, caller: "a").allowed)
+
+            for _ in 0..<5 { await limiter.release(policy, caller: "b") }
+            #expect(await limiter.acquire(policy, caller: "b").allowed)
+            #expect(await limiter.acquire(policy, caller: "b").allowed)
+            #expect(await !limiter.acquire(policy, caller: "b").allowed, "five given back on a whole quota add none")
+        }
+    }
+
+    @Test("the in-process fallback gives requests back the same way")
+    func localRelease() async {
+        let local = LocalRateLimiter()
+        let interval = Duration.seconds(30)
+        let tolerance = interval * 2
+        #expect(await local.acquire(key: "k", interval: interval, tolerance: tolerance).allowed)
+        #expect(await local.acquire(key: "k", interval: interval, tolerance: tolerance).allowed)
+        #expect(await !local.acquire(key: "k", interval: interval, tolerance: tolerance).allowed)
+        await local.release(key: "k", interval: interval)
+        #expect(await local.acquire(key: "k", interval: interval, tolerance: tolerance).allowed)
+        for _ in 0..<5 { await local.release(key: "k", interval: interval) }
+        #expect(await local.acquire(key: "k", interval: interval, tolerance: tolerance).allowed)
+        #expect(await local.acquire(key: "k", interval: interval, tolerance: tolerance).allowed)
+        #expect(await !local.acquire(key: "k", interval: interval, tolerance: tolerance).allowed)
+    }
+
     @Test("a busy caller under a large policy gets cells leased, and never more than the quota")
     func leasesUnderLoad() async throws {
         try await Self.withPatientRedis { redis in

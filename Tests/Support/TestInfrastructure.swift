@@ -18,7 +18,7 @@ package enum TestInfrastructure {
         environment["POSTGRES_ACQUIRE_TIMEOUT"] = environment["TEST_POSTGRES_ACQUIRE_TIMEOUT"] ?? "60s"
         // Tests share one Redis and, in router mode, one unknown client address: the production limits would
         // make them throttle each other. Rate limiting has its own tests, with their own policies.
-        for policy in ["DEFAULT", "LOGIN", "FEEDBACK", "RATES_RELOAD", "EXPORT", "INGESTION"] {
+        for policy in ["DEFAULT", "LOGIN", "LOGIN_FAILURES", "FEEDBACK", "RATES_RELOAD", "EXPORT", "INGESTION"] {
             environment["RATE_LIMIT_\(policy)"] = "1000000/1m"
         }
         for (key, value) in overrides { environment[key] = value }

@@ -16,8 +16,11 @@ struct UsersHarness: Sendable {
     let environment: IsolatedEnvironment
     let client: any TestClientProtocol
 
+    /// Runs `body` against the service built with `overrides`, in process (`.router`) or over a real socket
+    /// (`.live`, where `X-Forwarded-For` from loopback sets the client address).
     static func with(
         _ overrides: [String: String] = [:],
+        setup: TestingSetup = .router,
         _ body: @Sendable (UsersHarness) async throws -> Void
     ) async throws {
         try await IsolatedEnvironment.with { environment in
@@ -32,20 +35,32 @@ struct UsersHarness: Sendable {
                 configuration: configuration,
                 logger: TestInfrastructure.logger("users")
             )
-            try await app.test(.router) { client in
+            try await app.test(setup) { client in
                 try await body(UsersHarness(environment: environment, client: client))
             }
         }
     }
 
-    /// Sends `method path` with a JSON `body` (an encodable value or raw text) and the bearer `token`.
+    /// The configuration the service under test was built with (its database, streams and overrides).
+    func configuration(_ overrides: [String: String] = [:]) throws -> ServiceConfiguration {
+        try TestInfrastructure.configuration(
+            service: UsersService.name,
+            environment.overrides.merging(["USERS_BCRYPT_COST": "4"]) { _, new in new }
+                .merging(overrides) { _, new in new }
+        )
+    }
+
+    /// Sends `method path` with a JSON `body` (an encodable value or raw text), the bearer `token` and any
+    /// `extra` headers.
     func call(
         _ method: HTTPRequest.Method,
         _ path: String,
         json: String? = nil,
-        token: String? = nil
+        token: String? = nil,
+        headers extra: HTTPFields = [:]
     ) async throws -> TestResponse {
         var headers: HTTPFields = [.contentType: "application/json"]
+        headers.append(contentsOf: extra)
         if let token { headers[.authorization] = "Bearer \(token)" }
         return try await client.execute(
             uri: path,
@@ -59,10 +74,11 @@ struct UsersHarness: Sendable {
         _ method: HTTPRequest.Method,
         _ path: String,
         body: some Encodable,
-        token: String? = nil
+        token: String? = nil,
+        headers extra: HTTPFields = [:]
     ) async throws -> TestResponse {
         let json = String(decoding: try ContractJSON.makeEncoder().encode(body), as: UTF8.self)
-        return try await call(method, path, json: json, token: token)
+        return try await call(method, path, json: json, token: token, headers: extra)
     }
 
     /// Registers a new organization with its admin.

@@ -34,10 +34,18 @@ package func buildApplication(
         logger: logger
     )
     let hasher = try await PasswordHasher.make(cost: settings.bcryptCost)
+    let policy = PasswordPolicy.shipped
+    let attempts = PasswordAttempts(
+        limiter: platform.rateLimiter,
+        policy: try RateLimitPolicy.loginFailures.configured(by: configuration.settings)
+    )
+    let resets = PasswordResetStore(logger: logger)
     let database = platform.database
 
     let router = try platform.makeRouter(
-        rateLimits: RateLimitRules(routes: ["POST /api/auth/login": .login, "POST /api/auth/register": .login])
+        rateLimits: RateLimitRules(routes: [
+            "POST /api/auth/login": .login, "POST /api/auth/register": .login, "POST /api/auth/password-reset": .login,
+        ])
     )
     try KeySetController(settings: configuration.auth).addRoutes(to: router)
     AuthController(
@@ -45,13 +53,31 @@ package func buildApplication(
         accounts: accounts,
         tokens: tokens,
         hasher: hasher,
+        policy: policy,
+        attempts: attempts,
         events: events,
         registrationEnabled: settings.registrationEnabled
     ).addRoutes(to: router)
+    PasswordController(
+        database: database,
+        accounts: accounts,
+        tokens: tokens,
+        resets: resets,
+        hasher: hasher,
+        policy: policy,
+        attempts: attempts,
+        events: events
+    ).addRoutes(to: router)
     ProfileController(database: database, accounts: accounts, events: events).addRoutes(to: router)
     OrganizationController(database: database, accounts: accounts, events: events).addRoutes(to: router)
-    UserAdminController(database: database, accounts: accounts, tokens: tokens, hasher: hasher, events: events)
-        .addRoutes(to: router)
+    UserAdminController(
+        database: database,
+        accounts: accounts,
+        tokens: tokens,
+        hasher: hasher,
+        policy: policy,
+        events: events
+    ).addRoutes(to: router)
 
     return try platform.makeApplication(
         router: router,

@@ -69,5 +69,28 @@ package enum UsersMigrations {
             ]
         ),
         Outbox.eventTypeMigration(4, schema: schema),
+        Migration(
+            5,
+            "create_password_resets",
+            [
+                """
+                CREATE TABLE users.password_resets (
+                    id uuid PRIMARY KEY,
+                    user_id uuid NOT NULL REFERENCES users.users (id),
+                    token_hash text NOT NULL UNIQUE,
+                    issued_by uuid REFERENCES users.users (id),
+                    created_at timestamptz NOT NULL DEFAULT now(),
+                    expires_at timestamptz NOT NULL,
+                    used_at timestamptz,
+                    revoked_at timestamptz
+                )
+                """,
+                """
+                CREATE INDEX password_resets_live ON users.password_resets (user_id)
+                WHERE used_at IS NULL AND revoked_at IS NULL
+                """,
+                "COMMENT ON TABLE users.password_resets IS 'Single-use password reset tokens, stored only as SHA-256 hashes.'",
+            ]
+        ),
     ]
 }

@@ -271,3 +271,52 @@ public struct CreateUserRequest: Codable, Sendable, Equatable {
         self.phone = phone
     }
 }
+
+/// `POST /api/users/me/password`: the caller proves the current password and sets a new one.
+public struct ChangePasswordRequest: Codable, Sendable, Equatable {
+    public var currentPassword: String
+    public var newPassword: String
+
+    enum CodingKeys: String, CodingKey {
+        case currentPassword = "current_password"
+        case newPassword = "new_password"
+    }
+
+    public init(currentPassword: String, newPassword: String) {
+        self.currentPassword = currentPassword
+        self.newPassword = newPassword
+    }
+}
+
+/// The answer of `POST /api/users/{id}/password-reset` (admin): a single-use token the user sets a new
+/// password with, shown once; the service keeps only its hash.
+public struct PasswordResetToken: Codable, Sendable, Equatable {
+    public var resetToken: String
+    public var expiresAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case resetToken = "reset_token"
+        case expiresAt = "expires_at"
+    }
+
+    public init(resetToken: String, expiresAt: Date) {
+        self.resetToken = resetToken
+        self.expiresAt = expiresAt
+    }
+}
+
+/// `POST /api/auth/password-reset` (anonymous): a reset token and the new password it sets.
+public struct PasswordResetRequest: Codable, Sendable, Equatable {
+    public var resetToken: String
+    public var newPassword: String
+
+    enum CodingKeys: String, CodingKey {
+        case resetToken = "reset_token"
+        case newPassword = "new_password"
+    }
+
+    public init(resetToken: String, newPassword: String) {
+        self.resetToken = resetToken
+        self.newPassword = newPassword
+    }
+}

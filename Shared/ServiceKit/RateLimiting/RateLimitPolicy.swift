@@ -36,8 +36,11 @@ package struct RateLimitPolicy: Sendable, Equatable {
 extension RateLimitPolicy {
     /// Ordinary routes: 50 requests a minute per user (SPEC.md).
     package static let standard = RateLimitPolicy(name: "default", limit: 50, period: .seconds(60))
-    /// Login and registration: 10 a minute per IP.
+    /// Login, registration and password reset: 10 a minute per IP.
     package static let login = RateLimitPolicy(name: "login", limit: 10, period: .seconds(60), key: .ip)
+    /// Failed password checks: 10 per 15 minutes per account, whatever the address. Not a route rule: the users
+    /// service applies it to the account a request names (the login email), which only its handlers know.
+    package static let loginFailures = RateLimitPolicy(name: "login_failures", limit: 10, period: .seconds(900))
     /// Feedback submission: 5 a minute per user.
     package static let feedback = RateLimitPolicy(name: "feedback", limit: 5, period: .seconds(60))
     /// Loading exchange rates on demand: 2 a minute per user.
@@ -74,20 +77,24 @@ package struct RateLimitRules: Sendable {
     /// (`50/1m`, `10/60s`).
     package func configured(by settings: Settings) throws -> RateLimitRules {
         var rules = self
-        rules.default = try Self.override(self.default, settings)
-        for (route, policy) in routes { rules.routes[route] = try Self.override(policy, settings) }
+        rules.default = try self.default.configured(by: settings)
+        for (route, policy) in routes { rules.routes[route] = try policy.configured(by: settings) }
         return rules
     }
+}
 
-    private static func override(_ policy: RateLimitPolicy, _ settings: Settings) throws -> RateLimitPolicy {
-        let variable = "RATE_LIMIT_\(policy.name.uppercased())"
-        guard let (name, text) = settings.raw(variable) else { return policy }
+extension RateLimitPolicy {
+    /// This policy with its limit replaced by configuration: `RATE_LIMIT_<NAME>` = `limit/period`. For policies
+    /// a service applies itself rather than through ``RateLimitRules``.
+    package func configured(by settings: Settings) throws -> RateLimitPolicy {
+        let variable = "RATE_LIMIT_\(name.uppercased())"
+        guard let (found, text) = settings.raw(variable) else { return self }
         let parts = text.split(separator: "/", maxSplits: 1).map(String.init)
         guard parts.count == 2, let limit = Int(parts[0]), limit > 0, limit <= 1_000_000,
             let period = Settings.parseDuration(parts[1]), period >= .seconds(1)
         else {
-            throw ConfigurationError(variable: name, value: text, expected: "limit/period such as 50/1m or 10/60s")
+            throw ConfigurationError(variable: found, value: text, expected: "limit/period such as 50/1m or 10/60s")
         }
-        return RateLimitPolicy(name: policy.name, limit: limit, period: period, key: policy.key)
+        return RateLimitPolicy(name: name, limit: limit, period: period, key: key)
     }
 }

@@ -33,6 +33,7 @@ package struct RateLimitDecision: Sendable, Equatable {
 /// fails a request.
 package final class RateLimiter: Sendable {
     private let batcher: DecisionBatcher
+    private let redis: RedisClient
     private let local = LocalRateLimiter()
     private let fallbackUntil = Mutex<ContinuousClock.Instant?>(nil)
     private let logger: Logger
@@ -85,6 +86,7 @@ package final class RateLimiter: Sendable {
 
     package init(redis: RedisClient, shadow: Bool, metrics: ServiceMetrics, logger: Logger) {
         self.batcher = DecisionBatcher(redis: redis)
+        self.redis = redis
         self.shadow = shadow
         self.logger = logger
         self.registry = metrics.registry
@@ -92,7 +94,7 @@ package final class RateLimiter: Sendable {
 
     /// Takes one request from `caller`'s quota under `policy`.
     package func acquire(_ policy: RateLimitPolicy, caller: String) async -> RateLimitDecision {
-        let key = "rl:{\(policy.name):\(caller)}"
+        let key = Self.key(policy, caller: caller)
         let interval = policy.emissionInterval
         let tolerance = interval * policy.limit
         var mode = "redis"
@@ -125,6 +127,52 @@ package final class RateLimiter: Sendable {
         if shadow && !decision.allowed { decision.allowed = true }
         return decision
     }
+
+    /// Gives one request back to `caller`'s quota under `policy`, never filling it beyond whole. For limits on
+    /// failures: each attempt takes a request before it is checked, so concurrent attempts can never exceed the
+    /// limit, and an attempt that succeeds gives its request back. A failure to reach Redis is logged and
+    /// ignored: the caller merely keeps one request less.
+    package func release(_ policy: RateLimitPolicy, caller: String) async {
+        let key = Self.key(policy, caller: caller)
+        let interval = policy.emissionInterval
+        if let until = fallbackUntil.withLock({ $0 }), ContinuousClock.now < until {
+            await local.release(key: key, interval: interval)
+            return
+        }
+        do {
+            _ = try await redis.evaluate(
+                Self.releaseScript,
+                keys: [key],
+                arguments: [.int(Int(interval.microseconds))]
+            )
+        } catch {
+            logger.warning(
+                "rate limiter could not give a request back: Redis unavailable",
+                metadata: ["rate_limit.policy": "\(policy.name)", "error": "\(error)"]
+            )
+        }
+    }
+
+    /// The Redis key of `caller`'s quota under `policy` (one hash slot per key).
+    static func key(_ policy: RateLimitPolicy, caller: String) -> String {
+        "rl:{\(policy.name):\(caller)}"
+    }
+
+    /// KEYS: one caller's key. ARGV: its emission interval (microseconds). Moves the key's theoretical arrival
+    /// time back by one interval, deleting the key when that leaves the quota whole.
+    static let releaseScript = RedisScript(
+        """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+        local tat = tonumber(redis.call('GET', KEYS[1]) or now) - tonumber(ARGV[1])
+        if tat > now then
+            redis.call('SET', KEYS[1], tat, 'PX', math.ceil((tat - now) / 1000) + 1)
+        else
+            redis.call('DEL', KEYS[1])
+        end
+        return 1
+        """
+    )
 
     private func counter(_ key: CounterKey) -> Counter {
         if let known = counters.withLock({ $0[key] }) { return known }
@@ -403,6 +451,14 @@ actor LocalRateLimiter {
             retryAfter: .zero,
             resetAfter: newTAT - now
         )
+    }
+
+    /// Gives one request back to `key`, never beyond a whole quota.
+    func release(key: String, interval: Duration) {
+        let now = ContinuousClock.now
+        guard let tat = arrivals[key] else { return }
+        let earlier = tat - interval
+        arrivals[key] = earlier > now ? earlier : nil
     }
 }
 

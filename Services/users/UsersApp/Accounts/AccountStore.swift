@@ -66,6 +66,20 @@ struct AccountStore: Sendable {
         return nil
     }
 
+    /// The organizations named exactly `name` (names are not unique), oldest first.
+    func organizations(named name: String, on connection: PostgresConnection) async throws -> [Organization] {
+        let rows = try await connection.query(
+            """
+            SELECT \(unescaped: Self.organizationColumns) FROM users.organizations WHERE name = \(name)
+            ORDER BY created_at, id
+            """,
+            logger: logger
+        )
+        var found: [Organization] = []
+        for try await row in rows { found.append(try Self.decodeOrganization(row)) }
+        return found
+    }
+
     func update(_ organization: Organization, on connection: PostgresConnection) async throws -> Organization {
         let rows = try await connection.query(
             """
@@ -121,6 +135,47 @@ struct AccountStore: Sendable {
             return (try Self.decodeUser(row), hash)
         }
         return nil
+    }
+
+    /// The account and password hash of a signed-in user, for checking their current password.
+    func credentials(
+        userID: UUID,
+        organizationID: UUID,
+        on connection: PostgresConnection
+    ) async throws -> (UserAccount, String)? {
+        let rows = try await connection.query(
+            """
+            SELECT \(unescaped: Self.userColumns), password_hash FROM users.users
+            WHERE id = \(userID) AND organization_id = \(organizationID)
+            """,
+            logger: logger
+        )
+        for try await row in rows {
+            let hash = try row.makeRandomAccess()["password_hash"].decode(String.self)
+            return (try Self.decodeUser(row), hash)
+        }
+        return nil
+    }
+
+    /// Replaces the password hash of `userID`; with `expected`, only if the stored hash is still that one (a
+    /// change checked against a password that another request has replaced meanwhile does nothing). Returns
+    /// whether it was replaced.
+    func setPassword(
+        _ userID: UUID,
+        hash: String,
+        expected: String? = nil,
+        on connection: PostgresConnection
+    ) async throws -> Bool {
+        let rows = try await connection.query(
+            """
+            UPDATE users.users SET password_hash = \(hash), updated_at = now()
+            WHERE id = \(userID) AND (\(expected)::text IS NULL OR password_hash = \(expected))
+            RETURNING id
+            """,
+            logger: logger
+        )
+        for try await _ in rows { return true }
+        return false
     }
 
     func user(

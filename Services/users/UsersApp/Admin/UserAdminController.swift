@@ -11,6 +11,7 @@ struct UserAdminController: Sendable {
     let accounts: AccountStore
     let tokens: TokenIssuer
     let hasher: PasswordHasher
+    let policy: PasswordPolicy
     let events: EventRecorder
 
     func addRoutes(to router: Router<ServiceRequestContext>) {
@@ -59,7 +60,7 @@ struct UserAdminController: Sendable {
         let email = AuthController.email(&body, "email")
         let fullName = body.string("full_name", maxLength: 200)
         let role = body.choice("role", as: Role.self, required: true)
-        let password = AuthController.password(&body)
+        let password = policy.newPassword(&body, "password")
         let position = body.patchString("position", maxLength: 200).value
         let phone = ProfileController.phone(&body, "phone").value
         try body.validate()

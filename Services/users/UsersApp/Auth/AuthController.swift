@@ -5,12 +5,15 @@ import Hummingbird
 import Logging
 import ServiceKit
 
-/// `POST /api/auth/register`, `/login`, `/refresh`, `/logout`.
+/// `POST /api/auth/register`, `/login`, `/refresh`, `/logout`, `/logout-all`. Answers carrying tokens are
+/// `Cache-Control: no-store`.
 struct AuthController: Sendable {
     let database: Database
     let accounts: AccountStore
     let tokens: TokenIssuer
     let hasher: PasswordHasher
+    let policy: PasswordPolicy
+    let attempts: PasswordAttempts
     let events: EventRecorder
     let registrationEnabled: Bool
 
@@ -23,6 +26,7 @@ struct AuthController: Sendable {
         group.post("login", use: login)
         group.post("refresh", use: refresh)
         group.post("logout", use: logout)
+        group.post("logout-all", use: logoutAll)
     }
 
     @Sendable func register(
@@ -40,7 +44,7 @@ struct AuthController: Sendable {
         let organizationName = body.string("organization_name", maxLength: 200)
         let fullName = body.string("full_name", maxLength: 200)
         let email = Self.email(&body, "email")
-        let password = Self.password(&body)
+        let password = policy.newPassword(&body, "password")
         try body.validate()
         guard let organizationName, let fullName, let email, let password else {
             throw APIError.badRequest("incomplete body")
@@ -77,10 +81,13 @@ struct AuthController: Sendable {
             )
             return RegistrationResponse(user: user, organization: organization, tokens: issued)
         }
-        return EditedResponse(status: .created, response: registration)
+        return EditedResponse(status: .created, headers: .noStore, response: registration)
     }
 
-    @Sendable func login(_ request: Request, context: ServiceRequestContext) async throws -> TokenResponse {
+    @Sendable func login(
+        _ request: Request,
+        context: ServiceRequestContext
+    ) async throws -> EditedResponse<TokenResponse> {
         var body = try await JSONBody.read(request, context: context, allowed: ["email", "password"])
         let email = body.string("email", maxLength: 254)
         let password = body.rawString("password", minLength: 1, maxBytes: 1024)
@@ -91,24 +98,20 @@ struct AuthController: Sendable {
         let found = try await database.withConnection { connection in
             try await accounts.credentials(email: email, on: connection)
         }
+        // Unknown emails count too: otherwise the limit itself would tell which emails have accounts.
+        if case .refused(let retryAfter) = await attempts.begin(email: email) {
+            try await recordLoginFailure(email: email, account: found?.0, reason: "too_many_failures", context: context)
+            throw attempts.refusal(retryAfter: retryAfter)
+        }
         // Unknown emails are checked against a decoy hash so both refusals take the same time.
         let matches = try await hasher.verify(password, against: found?.1 ?? hasher.decoy)
         guard let (user, _) = found, matches, user.active else {
             let reason = found == nil ? "unknown_email" : (matches ? "inactive" : "wrong_password")
-            try await database.withTransaction { connection in
-                try await events.record(
-                    "users.login_failed",
-                    .other,
-                    resource: EventResource(type: "user", id: found?.0.id.uuidString.lowercased()),
-                    payload: ["email": .string(email), "reason": .string(reason)],
-                    organizationID: found?.0.organizationID,
-                    context: context,
-                    on: connection
-                )
-            }
+            try await recordLoginFailure(email: email, account: found?.0, reason: reason, context: context)
             throw Self.loginRefused
         }
-        return try await database.withTransaction { connection in
+        await attempts.succeeded(email: email)
+        let issued = try await database.withTransaction { connection in
             try await accounts.recordLogin(user.id, on: connection)
             let issued = try await tokens.issue(for: user, on: connection)
             try await events.record(
@@ -121,9 +124,34 @@ struct AuthController: Sendable {
             )
             return issued
         }
+        return EditedResponse(headers: .noStore, response: issued)
     }
 
-    @Sendable func refresh(_ request: Request, context: ServiceRequestContext) async throws -> TokenResponse {
+    /// Records a refused login, attributed to the account when the email has one.
+    private func recordLoginFailure(
+        email: String,
+        account: UserAccount?,
+        reason: String,
+        context: ServiceRequestContext
+    ) async throws {
+        let events = self.events
+        try await database.withTransaction { connection in
+            try await events.record(
+                "users.login_failed",
+                .other,
+                resource: EventResource(type: "user", id: account?.id.uuidString.lowercased()),
+                payload: ["email": .string(email), "reason": .string(reason)],
+                organizationID: account?.organizationID,
+                context: context,
+                on: connection
+            )
+        }
+    }
+
+    @Sendable func refresh(
+        _ request: Request,
+        context: ServiceRequestContext
+    ) async throws -> EditedResponse<TokenResponse> {
         var body = try await JSONBody.read(request, context: context, allowed: ["refresh_token"])
         let token = body.string("refresh_token", maxLength: 200)
         try body.validate()
@@ -146,7 +174,7 @@ struct AuthController: Sendable {
         }
         switch outcome {
         case .rotated(let issued):
-            return issued
+            return EditedResponse(headers: .noStore, response: issued)
         case .reused:
             context.logger.warning("a rotated refresh token was presented again: its family is revoked")
             throw APIError.unauthorized("the refresh token is not valid")
@@ -175,6 +203,24 @@ struct AuthController: Sendable {
         return .noContent
     }
 
+    /// Signs the caller out everywhere: every refresh token of theirs is revoked (their access tokens live on
+    /// until they expire, at most `JWT_ACCESS_TTL`).
+    @Sendable func logoutAll(_ request: Request, context: ServiceRequestContext) async throws -> HTTPResponse.Status {
+        let identity = try context.requireIdentity()
+        let (tokens, events) = (self.tokens, self.events)
+        try await database.withTransaction { connection in
+            try await tokens.revokeAll(userID: identity.userID, on: connection)
+            try await events.record(
+                "users.logged_out_everywhere",
+                .other,
+                resource: EventResource(type: "user", id: identity.userIDText),
+                context: context,
+                on: connection
+            )
+        }
+        return .noContent
+    }
+
     // MARK: - Fields shared with admin user creation
 
     /// A required login email, normalized.
@@ -185,10 +231,5 @@ struct AuthController: Sendable {
             return nil
         }
         return email
-    }
-
-    /// A new password: 8 characters or more, at most 72 bytes (bcrypt reads no further).
-    static func password(_ body: inout JSONBody) -> String? {
-        body.rawString("password", minLength: 8, maxBytes: 72)
     }
 }
