@@ -7,7 +7,7 @@ import PostgresNIO
 
 /// An error on its way to ``ProblemMiddleware`` with headers its answer carries too (a middleware's own
 /// headers, such as the rate limit state, on a request that failed further in).
-package struct ErrorWithHeaders: Error {
+package struct ErrorWithHeaders: Error, CustomStringConvertible, CustomDebugStringConvertible {
     package var underlying: any Error
     package var headers: HTTPFields
 
@@ -15,6 +15,10 @@ package struct ErrorWithHeaders: Error {
         self.underlying = underlying
         self.headers = headers
     }
+
+    /// The underlying error's, so logs show what failed rather than the wrapper.
+    package var description: String { String(describing: underlying) }
+    package var debugDescription: String { String(reflecting: underlying) }
 }
 
 /// Turns every error into an `application/problem+json` answer with the request id, identical in every

@@ -161,13 +161,15 @@ package func createFirstAdmin(
 }
 
 extension FirstAdminRequest {
-    /// A name option, trimmed: required, at most 200 characters, no control characters.
+    /// A name option, trimmed: required, at most 200 characters, free text as every service takes it.
     static func name(_ text: String, option: String) throws(FirstAdminError) -> String {
         let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw .invalid(option: option, reason: "must not be empty") }
-        guard trimmed.count <= 200 else { throw .invalid(option: option, reason: "must be at most 200 characters") }
-        guard !JSONBody.hasControlCharacters(trimmed, allowingLineBreaks: false) else {
-            throw .invalid(option: option, reason: "must not contain control characters")
+        guard trimmed.unicodeScalars.count <= 200 else {
+            throw .invalid(option: option, reason: "must be at most 200 characters")
+        }
+        if let problem = FreeText.problem(in: trimmed, multiline: false) {
+            throw .invalid(option: option, reason: problem)
         }
         return trimmed
     }
