@@ -1,5 +1,4 @@
 import Contracts
-import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -10,10 +9,12 @@ import ServiceKit
 
 /// `POST /api/activity/events`: one envelope or an array of up to 1,000 from systems outside this repository
 /// (the quoting core), authenticated with an ingestion key in `X-Api-Key`. The batch is validated as a whole,
-/// every problem reported with its index, and nothing is recorded unless everything is valid. Accepted
-/// envelopes go into the activity outbox, the same durable path as the services' own events.
+/// every problem reported with its index, and nothing is recorded unless everything is valid (422) and within
+/// the key's scope (403): each envelope must name the key's source and have a type the key lists, never one
+/// of the platform's own. Accepted envelopes go into the activity outbox, the same durable path as the
+/// services' own events, and reach the stream as published by activity.
 struct IngestionController: Sendable {
-    let keys: [String]
+    let keys: [IngestionKey]
     let outbox: Outbox
     let database: Database
     static let maxBatch = 1000
@@ -26,7 +27,7 @@ struct IngestionController: Sendable {
         _ request: Request,
         context: ServiceRequestContext
     ) async throws -> EditedResponse<RenderedJSON> {
-        guard let key = request.headers[.apiKey], keys.contains(where: { Self.constantTimeEqual($0, key) }) else {
+        guard let presented = request.headers[.apiKey], let key = IngestionKey.matching(presented, in: keys) else {
             throw APIError.unauthorized("send a valid ingestion key in X-Api-Key")
         }
         let body = try await request.body.collect(upTo: context.maxUploadSize)
@@ -44,6 +45,14 @@ struct IngestionController: Sendable {
         let (envelopes, decodingProblems) = Self.decode(bytes: bytes, elements: elements, isBatch: isBatch)
         let problems = decodingProblems + Self.nulEscapes(in: bytes, elements: elements, isBatch: isBatch)
         guard problems.isEmpty else { throw APIError.validation(problems) }
+        let refusals = Self.refusals(envelopes, key: key, isBatch: isBatch)
+        guard refusals.isEmpty else {
+            context.logger.warning(
+                "ingestion refused envelopes outside the key's scope",
+                metadata: ["ingestion.source": "\(key.source)", "events.refused": "\(refusals.count)"]
+            )
+            throw IngestionScopeError(source: key.source, errors: refusals)
+        }
 
         // Each envelope is stored as the bytes that were sent: validated, never re-encoded.
         let encoded = zip(envelopes, elements).map { envelope, range in
@@ -54,8 +63,46 @@ struct IngestionController: Sendable {
         _ = try await database.withTransaction { connection in
             try await outbox.add(encoded: encoded, on: connection, logger: logger)
         }
-        context.logger.debug("events ingested", metadata: ["events.count": "\(envelopes.count)"])
+        context.logger.debug(
+            "events ingested",
+            metadata: ["events.count": "\(envelopes.count)", "ingestion.source": "\(key.source)"]
+        )
         return EditedResponse(status: .accepted, response: RenderedJSON(body: Self.receipt(envelopes.map(\.id))))
+    }
+
+    /// Every envelope of a valid batch that `key` may not send, by index: another source than the key's, or a
+    /// type none of its patterns matches (the platform's own types never do).
+    static func refusals(_ envelopes: [IncomingEnvelope], key: IngestionKey, isBatch: Bool) -> [FieldError] {
+        var refusals: [FieldError] = []
+        for (index, envelope) in envelopes.enumerated() {
+            let prefix = isBatch ? "[\(index)]." : ""
+            if envelope.source.service != key.source {
+                refusals.append(
+                    FieldError(
+                        field: prefix + "source.service",
+                        message: "must be \(key.source), the source this key ingests for"
+                    )
+                )
+            }
+            if EventOwnership.isPlatformType(envelope.type) {
+                refusals.append(
+                    FieldError(
+                        field: prefix + "type",
+                        message: "\(envelope.type) is an event of the platform's own services; "
+                            + "no ingestion key may send it (this key ingests for \(key.source))"
+                    )
+                )
+            } else if !key.allows(type: envelope.type) {
+                refusals.append(
+                    FieldError(
+                        field: prefix + "type",
+                        message: "\(envelope.type) is not among the types the key of \(key.source) may send ("
+                            + key.patterns.map(\.description).joined(separator: ", ") + ")"
+                    )
+                )
+            }
+        }
+        return refusals
     }
 
     /// The `IngestionReceipt` for `ids`, written without Foundation's encoder (a thousand UUIDs an answer).
@@ -173,12 +220,5 @@ struct IngestionController: Sendable {
         @unknown default:
             return FieldError(field: String(prefix.dropLast()), message: "is not an event envelope")
         }
-    }
-
-    /// Compares secrets in time independent of where they differ.
-    static func constantTimeEqual(_ lhs: String, _ rhs: String) -> Bool {
-        let left = SHA256.hash(data: Array(lhs.utf8))
-        let right = SHA256.hash(data: Array(rhs.utf8))
-        return zip(left, right).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }
