@@ -10,7 +10,7 @@ import Testing
 
 @testable import ActivityApp
 
-@Suite("Activity ingestion: what a key may send")
+@Suite("Activity ingestion: what a key may send, and limits on time and size")
 struct IngestionScopeTests {
     /// `envelope` as JSON with `change` applied to its members.
     static func json(
@@ -139,6 +139,75 @@ struct IngestionScopeTests {
             let response = try await harness.ingest(client, json: try Self.body([forged]))
             #expect(response.status == .unprocessableContent)
             #expect(Set(try Self.problem(response).1.keys) == ["[0].version"])
+        }
+    }
+
+    @Test("an occurred_at more than 5 minutes in the future is refused (422) by index; 4 minutes is accepted")
+    func future() async throws {
+        try await ActivityHarness.with { harness, client in
+            let soon = try Self.json(harness.envelope(occurredAt: Date().addingTimeInterval(240)))
+            let later = try Self.json(harness.envelope(occurredAt: Date().addingTimeInterval(360)))
+            let response = try await harness.ingest(client, json: try Self.body([soon, later]))
+            #expect(response.status == .unprocessableContent)
+            #expect(Set(try Self.problem(response).1.keys) == ["[1].occurred_at"])
+            #expect(try await harness.ingest(client, json: try Self.body([soon])).status == .accepted)
+        }
+    }
+
+    @Test("a payload over 64 KiB is refused (422) by index, whichever reader read the envelope")
+    func payloadSize() async throws {
+        try await ActivityHarness.with { harness, client in
+            // {"note":"…"} is 11 bytes around the text.
+            let fits = try Self.json(
+                harness.envelope(payload: ["note": .string(String(repeating: "a", count: 65_525))])
+            )
+            let large = try Self.json(
+                harness.envelope(payload: ["note": .string(String(repeating: "a", count: 65_526))])
+            )
+            let encoder = ContractJSON.makeEncoder()
+            let fast = try await harness.ingest(client, json: try Self.body([fits, large]))
+            #expect(fast.status == .unprocessableContent)
+            #expect(Set(try Self.problem(fast).1.keys) == ["[1].payload"])
+
+            // An escape in a field the fast reader reads sends the batch to JSONDecoder.
+            let text = String(decoding: try Self.body([fits, large]), as: UTF8.self)
+                .replacingOccurrences(of: #""request_id":"req-1""#, with: #""request_id":"req\u002d1""#)
+            #expect(
+                EnvelopeScanner.envelopes(
+                    in: Array(text.utf8),
+                    elements: JSONElements.split(Array(text.utf8)) ?? [],
+                    isBatch: true
+                ) == nil
+            )
+            let general = try await harness.ingest(client, json: Data(text.utf8))
+            #expect(general.status == .unprocessableContent)
+            #expect(Set(try Self.problem(general).1.keys) == ["[1].payload"])
+
+            #expect(try await harness.ingest(client, json: try encoder.encode([fits])).status == .accepted)
+        }
+    }
+
+    @Test("a key given twice in an envelope is refused (422): readers disagree on which value counts")
+    func repeatedKeys() async throws {
+        try await ActivityHarness.with { harness, client in
+            func text(_ envelope: EventEnvelope) throws -> String {
+                String(decoding: try ContractJSON.makeEncoder().encode(envelope), as: UTF8.self)
+            }
+            // JSONDecoder reads the first `type`, Postgres the last: the scope check and the log would differ.
+            let twice = try text(harness.envelope()).replacingOccurrences(
+                of: #""type":"quote.created""#,
+                with: #""type":"quote.created","typ\u0065":"users.role_changed""#
+            )
+            let nested = try text(harness.envelope()).replacingOccurrences(
+                of: #""service":"quoting-core""#,
+                with: #""service":"quoting-core","service":"rates""#
+            )
+            let response = try await harness.ingest(client, json: Data("[\(twice),\(nested)]".utf8))
+            #expect(response.status == .unprocessableContent)
+            #expect(Set(try Self.problem(response).1.keys) == ["[0].type", "[1].source.service"])
+
+            try await harness.barrier(client)
+            #expect(try await harness.stored().entries == 1)
         }
     }
 }

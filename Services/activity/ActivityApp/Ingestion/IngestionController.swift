@@ -18,6 +18,10 @@ struct IngestionController: Sendable {
     let outbox: Outbox
     let database: Database
     static let maxBatch = 1000
+    /// The largest payload accepted, as sent: 64 KiB.
+    static let maxPayloadSize = 64 << 10
+    /// How far in the future an `occurred_at` may be (clocks of senders drift; events do not come from later).
+    static let maxClockSkew: TimeInterval = 300
 
     func addRoutes(to router: Router<ServiceRequestContext>) {
         router.post("api/activity/events", use: ingest)
@@ -134,34 +138,73 @@ struct IngestionController: Sendable {
 
     /// Decodes and checks every element, reporting every bad one with its index, not only the first. The usual
     /// batch is read by ``EnvelopeScanner``; any other is decoded by `JSONDecoder` in one call, and a batch
-    /// with problems again element by element.
-    static func decode(bytes: [UInt8], elements: [Range<Int>], isBatch: Bool) -> ([IncomingEnvelope], [FieldError]) {
+    /// with problems again element by element. Both paths end in the same checks.
+    static func decode(
+        bytes: [UInt8],
+        elements: [Range<Int>],
+        isBatch: Bool,
+        now: Date = Date()
+    ) -> ([IncomingEnvelope], [FieldError]) {
         if let scanned = EnvelopeScanner.envelopes(in: bytes, elements: elements, isBatch: isBatch) {
-            let problems = Self.check(scanned, indices: Array(scanned.indices), isBatch: isBatch)
+            let problems = Self.check(scanned, indices: Array(scanned.indices), isBatch: isBatch, now: now)
             return (problems.isEmpty ? scanned : [], problems)
         }
         let decoder = ContractJSON.makeDecoder()
-        if isBatch, let all = try? decoder.decode([IncomingEnvelope].self, from: Data(bytes)),
-            all.count == elements.count
-        {
-            let problems = Self.check(all, indices: Array(all.indices), isBatch: true)
-            return (problems.isEmpty ? all : [], problems)
-        }
         var envelopes: [IncomingEnvelope] = []
         var indices: [Int] = []
         var problems: [FieldError] = []
-        for (index, range) in elements.enumerated() {
-            do {
-                envelopes.append(try decoder.decode(IncomingEnvelope.self, from: Data(bytes[range])))
-                indices.append(index)
-            } catch let error as DecodingError {
-                problems.append(Self.problem(error, prefix: isBatch ? "[\(index)]." : ""))
-            } catch {
-                problems.append(FieldError(field: isBatch ? "[\(index)]" : "body", message: "is not an event envelope"))
+        if isBatch, let all = try? decoder.decode([IncomingEnvelope].self, from: Data(bytes)),
+            all.count == elements.count
+        {
+            envelopes = all
+            indices = Array(all.indices)
+        } else {
+            for (index, range) in elements.enumerated() {
+                do {
+                    envelopes.append(try decoder.decode(IncomingEnvelope.self, from: Data(bytes[range])))
+                    indices.append(index)
+                } catch let error as DecodingError {
+                    problems.append(Self.problem(error, prefix: isBatch ? "[\(index)]." : ""))
+                } catch {
+                    problems.append(
+                        FieldError(field: isBatch ? "[\(index)]" : "body", message: "is not an event envelope")
+                    )
+                }
             }
         }
-        problems += Self.check(envelopes, indices: indices, isBatch: isBatch)
+        for (position, index) in indices.enumerated() {
+            let layout = Self.layout(of: bytes, element: elements[index], prefix: isBatch ? "[\(index)]." : "")
+            envelopes[position].payloadSize = layout.payloadSize
+            problems += layout.problems
+        }
+        problems += Self.check(envelopes, indices: indices, isBatch: isBatch, now: now)
         return (problems.isEmpty ? envelopes : [], problems)
+    }
+
+    /// What `JSONDecoder` does not tell about an envelope it read: the payload's size as sent, and keys given
+    /// twice in the envelope or its `source`, `actor` and `resource`. Readers disagree on which of two values
+    /// counts (`JSONDecoder` takes the first, Postgres the last), so the checks here could pass on one and the
+    /// log record the other; such an envelope is refused. (``EnvelopeScanner`` gives up on repeated keys.)
+    static func layout(of bytes: [UInt8], element: Range<Int>, prefix: String) -> EnvelopeLayout {
+        guard let members = JSONElements.members(bytes, in: element) else {
+            let field = prefix.isEmpty ? "body" : String(prefix.dropLast())
+            return EnvelopeLayout(
+                payloadSize: 0,
+                problems: [FieldError(field: field, message: "is not an event envelope")]
+            )
+        }
+        var layout = EnvelopeLayout(payloadSize: members.first { $0.key == "payload" }?.value.count ?? 0)
+        func repeated(_ members: [(key: String, value: Range<Int>)], path: String) {
+            var seen: Set<String> = []
+            for member in members where !seen.insert(member.key).inserted {
+                layout.problems.append(FieldError(field: prefix + path + member.key, message: "appears more than once"))
+            }
+        }
+        repeated(members, path: "")
+        for (key, value) in members where ["source", "actor", "resource"].contains(key) {
+            if let nested = JSONElements.members(bytes, in: value) { repeated(nested, path: key + ".") }
+        }
+        return layout
     }
 
     /// Elements holding a `\u0000` escape: Postgres' `jsonb` cannot store it, so such an envelope could be
@@ -193,12 +236,30 @@ struct IngestionController: Sendable {
         }
     }
 
-    private static func check(_ envelopes: [IncomingEnvelope], indices: [Int], isBatch: Bool) -> [FieldError] {
+    private static func check(
+        _ envelopes: [IncomingEnvelope],
+        indices: [Int],
+        isBatch: Bool,
+        now: Date
+    ) -> [FieldError] {
         var problems: [FieldError] = []
         var seen: Set<UUID> = []
         for (position, envelope) in envelopes.enumerated() {
             let prefix = isBatch ? "[\(indices[position])]." : ""
             problems += EnvelopeValidator.problems(envelope, prefix: prefix)
+            if envelope.occurredAt.timeIntervalSince(now) > Self.maxClockSkew {
+                problems.append(
+                    FieldError(field: prefix + "occurred_at", message: "must not be more than 5 minutes in the future")
+                )
+            }
+            if envelope.payloadSize > Self.maxPayloadSize {
+                problems.append(
+                    FieldError(
+                        field: prefix + "payload",
+                        message: "must be at most \(Self.maxPayloadSize) bytes (64 KiB) as sent"
+                    )
+                )
+            }
             if !seen.insert(envelope.id).inserted {
                 problems.append(FieldError(field: prefix + "id", message: "appears more than once in this batch"))
             }
@@ -221,4 +282,11 @@ struct IngestionController: Sendable {
             return FieldError(field: String(prefix.dropLast()), message: "is not an event envelope")
         }
     }
+
+}
+
+/// See ``IngestionController/layout(of:element:prefix:)``.
+struct EnvelopeLayout {
+    var payloadSize: Int
+    var problems: [FieldError] = []
 }
