@@ -27,6 +27,9 @@ struct Produce: AsyncParsableCommand {
 
     @Option(help: "Proxy base URL.") var proxy = "http://127.0.0.1:8080"
     @Option(help: "Ingestion key (X-Api-Key).") var key = "dev-ingest-key"
+    @Option(help: "The events' source.service: the source the key ingests for.") var source = "quoting-core"
+    @Option(help: "The events' type: one the key may send (the development key sends quote.* and customer.*).")
+    var type = "quote.load_generated"
     @Option(help: "Organization the events belong to.") var organization: String
     @Option(help: "Events to produce.") var events = 10_000
     @Option(help: "Envelopes per request (at most 1000).") var batch = 100
@@ -42,8 +45,8 @@ struct Produce: AsyncParsableCommand {
         let batches = stride(from: 0, to: events, by: batch).map { start in
             (start..<min(start + batch, events)).map { sequence in
                 EventEnvelope(
-                    type: "load.generated",
-                    source: EventSource(service: "activity-load", instance: nil),
+                    type: type,
+                    source: EventSource(service: source, instance: "activity-load"),
                     organizationID: organizationID,
                     actor: EventActor(userID: nil, email: "load@example.ru", ip: nil, userAgent: "activity-load"),
                     requestID: nil,

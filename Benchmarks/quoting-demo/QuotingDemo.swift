@@ -18,7 +18,8 @@ struct QuotingDemo: AsyncParsableCommand {
     )
 
     @Option(help: "Proxy base URL.") var proxy = "http://127.0.0.1:8080"
-    @Option(help: "Ingestion key (X-Api-Key of POST /api/activity/events).") var ingestKey = "dev-ingest-key"
+    @Option(help: "The quoting core's ingestion key (X-Api-Key of POST /api/activity/events).")
+    var ingestKey = "dev-ingest-key"
     @Option(help: "The organization's name.") var organization = "ООО «Демо Трейд»"
     @Option(help: "The admin's login email.") var adminEmail = "demo.admin@example.ru"
     @Option(help: "The manager's login email.") var managerEmail = "demo.manager@example.ru"

@@ -10,7 +10,7 @@ public struct Problem: Codable, Sendable, Equatable, Error {
     public var status: Int
     /// What went wrong in this occurrence, written for the caller.
     public var detail: String?
-    /// For validation failures (422): every failing field with its message.
+    /// For validation failures (422), and refusals that concern fields (403): every failing field with its message.
     public var errors: [FieldError]?
     /// The request id the server logged this occurrence under.
     public var requestID: String?

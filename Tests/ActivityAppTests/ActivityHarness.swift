@@ -5,6 +5,7 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import NIOFoundationEssentialsCompat
+import PostgresNIO
 import ServiceKit
 import TestSupport
 import Testing
@@ -20,7 +21,10 @@ struct ActivityHarness: Sendable {
     let admin = UUID()
     let manager = UUID()
     let otherManager = UUID()
+    /// The quoting core's key, and a key of another outside system (a CRM that sends `deal.*` only).
     static let ingestKey = "test-ingest-key-0123456789"
+    static let crmKey = "test-crm-key:with-colons-0123"
+    static let ingestKeys = "quoting-core:quote.*|customer.*:\(ingestKey), crm:deal.*:\(crmKey)"
 
     static func with(_ body: @Sendable (ActivityHarness, any TestClientProtocol) async throws -> Void) async throws {
         try await IsolatedEnvironment.with { environment in
@@ -30,7 +34,7 @@ struct ActivityHarness: Sendable {
                 environment.overrides.merging([
                     "ACTIVITY_FLUSH_INTERVAL": "20ms",
                     "OUTBOX_POLL_INTERVAL": "20ms",
-                    "ACTIVITY_INGEST_KEYS": ingestKey,
+                    "ACTIVITY_INGEST_KEYS": ingestKeys,
                     "ACTIVITY_RETENTION_INTERVAL": "1h",
                 ]) { _, new in new }
             )
@@ -108,6 +112,31 @@ struct ActivityHarness: Sendable {
                 return page.items.filter { ids.contains($0.id) }.count >= min(expected, 100)
             }
         }
+    }
+
+    /// What ingestion left behind anywhere: rows in activity's outbox, entries in the event stream, and
+    /// recorded activity entries.
+    func stored() async throws -> (outbox: Int, stream: Int, entries: Int) {
+        let rows = try await environment.withDatabase { database in
+            try await database.withConnection { connection in
+                let rows = try await connection.query(
+                    "SELECT (SELECT count(*) FROM activity.outbox)::int, (SELECT count(*) FROM activity.entries)::int",
+                    logger: TestInfrastructure.logger("test")
+                )
+                for try await (outbox, entries) in rows.decode((Int, Int).self) { return (outbox, entries) }
+                return (0, 0)
+            }
+        }
+        let stream = try await TestInfrastructure.withRedis { redis in
+            try await redis.streamLength(environment.stream)
+        }
+        return (rows.0, stream, rows.1)
+    }
+
+    /// Ingests one envelope the key may send and waits until it is recorded: whatever was posted before it
+    /// has been through the outbox and the stream by then.
+    func barrier(_ client: some TestClientProtocol) async throws {
+        try await record(client, [envelope()])
     }
 
     func list(_ client: some TestClientProtocol, _ query: String, token: String) async throws -> ListPage<ActivityEntry>

@@ -36,11 +36,22 @@ struct EnvelopeScannerTests {
         return EnvelopeScanner.envelopes(in: bytes, elements: elements, isBatch: isBatch)
     }
 
+    /// The envelopes as `JSONDecoder` reads them, with the payload sizes ingestion measures beside it.
     static func decoded(_ body: String) -> [IncomingEnvelope]? {
         let decoder = ContractJSON.makeDecoder()
         let data = Data(body.utf8)
-        if let batch = try? decoder.decode([IncomingEnvelope].self, from: data) { return batch }
-        return (try? decoder.decode(IncomingEnvelope.self, from: data)).map { [$0] }
+        guard
+            let envelopes = (try? decoder.decode([IncomingEnvelope].self, from: data))
+                ?? (try? decoder.decode(IncomingEnvelope.self, from: data)).map({ [$0] })
+        else { return nil }
+        let bytes = Array(body.utf8)
+        guard let (elements, _) = try? IngestionController.elements(of: bytes), elements.count == envelopes.count
+        else { return nil }
+        return zip(envelopes, elements).map { envelope, element in
+            var measured = envelope
+            measured.payloadSize = IngestionController.layout(of: bytes, element: element, prefix: "").payloadSize
+            return measured
+        }
     }
 
     /// Equal in every field, the instant to the microsecond.

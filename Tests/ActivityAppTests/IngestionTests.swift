@@ -168,4 +168,19 @@ struct EnvelopeValidatorTests {
         #expect(JSONElements.split(Array("[{}".utf8)) == nil)
         #expect(JSONElements.split(Array("[]".utf8)) == [])
     }
+
+    @Test("object members are found with their keys unescaped and their values' exact bytes")
+    func members() throws {
+        let text = #" {"a" : "x,}\"y", "typ\u0065":[1,{"b":"]"}] ,"n":-1.5e3,"o":{},"a":null} "#
+        let bytes = Array(text.utf8)
+        let members = try #require(JSONElements.members(bytes, in: bytes.indices))
+        #expect(members.map(\.key) == ["a", "type", "n", "o", "a"])
+        #expect(
+            members.map { String(decoding: bytes[$0.value], as: UTF8.self) } == [
+                #""x,}\"y""#, #"[1,{"b":"]"}]"#, "-1.5e3", "{}", "null",
+            ]
+        )
+        #expect(JSONElements.members(Array("[1]".utf8), in: 0..<3) == nil)
+        #expect(JSONElements.members(Array("{}".utf8), in: 0..<2)?.isEmpty == true)
+    }
 }

@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 import NIOCore
+import NIOFoundationEssentialsCompat
 import PostgresNIO
 import ServiceKit
 import TestSupport
@@ -56,6 +57,59 @@ struct RecordingTests {
             let expected = try await rows(viaJSON)
             #expect(expected.count == 3)
             #expect(try await rows(viaColumns) == expected)
+        }
+    }
+
+    @Test("an entry is recorded only when its origin owns its type; others are dead-lettered with the reason")
+    func ownership() async throws {
+        try await ActivityHarness.with { harness, client in
+            func add(_ type: String, origin: String?) async throws -> UUID {
+                var envelope = harness.envelope(type: type, resourceType: "thing")
+                envelope.source = EventSource(service: origin ?? "nobody", instance: nil)
+                let body = try ContractJSON.makeEncoder().encode(envelope)
+                let id = envelope.id
+                _ = try await TestInfrastructure.withRedis { redis in
+                    try await redis.streamAdd(
+                        harness.environment.stream,
+                        fields: [
+                            StreamField("id", id.uuidString.lowercased()), StreamField("type", type),
+                            origin.map { StreamField("origin", $0) }, StreamField("envelope", ByteBuffer(data: body)),
+                        ].compactMap { $0 }
+                    )
+                }
+                return id
+            }
+            let recorded = [
+                try await add("users.role_changed", origin: "users"),
+                try await add("quote.created", origin: "activity"),
+            ]
+            _ = try await add("users.role_changed", origin: "activity")
+            _ = try await add("quote.created", origin: "rates")
+            _ = try await add("organizations.updated", origin: nil)
+            let admin = try await harness.token(harness.admin, role: .admin)
+            try await eventually("the owned events are recorded") {
+                try await harness.list(client, "", token: admin).total == 2
+            }
+            try await eventually("the others are dead-lettered") {
+                try await TestInfrastructure.withRedis { redis in
+                    try await redis.streamLength(harness.environment.deadLetterStream) == 3
+                }
+            }
+            try await Task.sleep(for: .milliseconds(200))
+            #expect(Set(try await harness.list(client, "", token: admin).items.map(\.id)) == Set(recorded))
+            let reasons = try await TestInfrastructure.withRedis { redis in
+                try await redis.streamRange(harness.environment.deadLetterStream).compactMap {
+                    $0[field: "reason"].map { String(buffer: $0) }
+                }
+            }
+            #expect(
+                reasons.sorted() == [
+                    "quote.created was published by rates, but only the activity service's relay may publish it",
+                    "the entry has no origin; organizations.updated is applied only when published by the users "
+                        + "service's relay",
+                    "users.role_changed was published by activity, but only the users service's relay may publish it",
+                ]
+            )
         }
     }
 

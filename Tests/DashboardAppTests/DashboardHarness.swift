@@ -12,7 +12,7 @@ import Testing
 @testable import DashboardApp
 
 /// Builds the dashboard against an isolated database and stream, and publishes events on that stream the
-/// way the outbox relay does (`id`, `type`, `envelope`).
+/// way the outbox relay does (`id`, `type`, `origin`, `envelope`).
 struct DashboardHarness: Sendable {
     let environment: IsolatedEnvironment
     let client: any TestClientProtocol
@@ -34,12 +34,14 @@ struct DashboardHarness: Sendable {
         }
     }
 
-    /// Publishes envelopes of `type` with `payload` for `organization` (this harness's by default).
+    /// Publishes envelopes of `type` with `payload` for `organization` (this harness's by default), as the
+    /// relay of `origin` would (by default the service that owns the type; nil leaves the origin out).
     func publish(
         _ type: String,
         _ payload: some Encodable,
         organization: UUID? = nil,
-        occurredAt: Date = Date()
+        occurredAt: Date = Date(),
+        origin: String?? = .none
     ) async throws {
         let resource = type.split(separator: ".").first.map(String.init) ?? "thing"
         let envelope = EventEnvelope(
@@ -54,13 +56,14 @@ struct DashboardHarness: Sendable {
             payload: try JSONValue(encoding: payload)
         )
         let body = try ContractJSON.makeEncoder().encode(envelope)
+        let publisher = origin ?? EventOwnership.owner(of: type)
         _ = try await TestInfrastructure.withRedis { redis in
             try await redis.streamAdd(
                 environment.stream,
                 fields: [
                     StreamField("id", envelope.id.uuidString.lowercased()), StreamField("type", type),
-                    StreamField("envelope", ByteBuffer(data: body)),
-                ]
+                    publisher.map { StreamField("origin", $0) }, StreamField("envelope", ByteBuffer(data: body)),
+                ].compactMap { $0 }
             )
         }
     }

@@ -4,6 +4,7 @@ import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import NIOFoundationEssentialsCompat
+import PostgresNIO
 import ServiceKit
 import TestSupport
 import Testing
@@ -237,6 +238,78 @@ struct DashboardTests {
             try await eventually("dead-lettered at once") {
                 try await TestInfrastructure.withRedis { redis in
                     try await redis.streamLength(harness.environment.deadLetterStream) == 1
+                }
+            }
+        }
+    }
+
+    @Test("a rates.published entry is applied only when the rates service's relay published it")
+    func ratesOnlyFromRates() async throws {
+        try await DashboardHarness.with { harness in
+            let forged = RatesPublished(date: "2026-03-16", base: "RUB", rates: ["USD": "1.00"])
+            for origin in ["activity", "users", "dashboard"] {
+                try await harness.publish(RatesPublished.eventType, forged, origin: origin)
+            }
+            try await harness.publish(RatesPublished.eventType, forged, origin: .some(nil))
+            let real = RatesPublished(date: "2026-03-17", base: "RUB", rates: ["USD": "82.25"])
+            try await harness.publish(RatesPublished.eventType, real, origin: "rates")
+            try await harness.settled()
+
+            let stored = try await harness.environment.withDatabase { database in
+                try await database.withConnection { connection in
+                    var rates: [String] = []
+                    let rows = try await connection.query(
+                        "SELECT effective_date || ' ' || currency || ' ' || rate::float8 FROM dashboard.rates",
+                        logger: TestInfrastructure.logger("test")
+                    )
+                    for try await rate in rows.decode(String.self) { rates.append(rate) }
+                    return rates
+                }
+            }
+            #expect(stored == ["2026-03-17 USD 82.25"], "only the set the rates service published")
+            let reasons = try await TestInfrastructure.withRedis { redis in
+                try await redis.streamRange(harness.environment.deadLetterStream).compactMap {
+                    $0[field: "reason"].map { String(buffer: $0) }
+                }
+            }
+            #expect(reasons.count == 4)
+            #expect(
+                reasons.contains(
+                    "rates.published was published by activity, but only the rates service's relay may publish it"
+                )
+            )
+            #expect(
+                reasons.contains(
+                    "the entry has no origin; rates.published is applied only when published by the rates "
+                        + "service's relay"
+                )
+            )
+        }
+    }
+
+    @Test("quote events are applied only when published by activity, which ingests them")
+    func quotesOnlyFromActivity() async throws {
+        try await DashboardHarness.with { harness in
+            try await harness.quote("q1", version: 1, status: .draft, amount: "100", quoteDate: "2026-03-02")
+            let forged = QuoteEventPayload(
+                id: "q2",
+                number: "КП-q2",
+                customerID: nil,
+                managerID: nil,
+                status: .draft,
+                totalAmount: "100",
+                currency: "RUB",
+                quoteDate: "2026-03-02",
+                acceptedAt: nil,
+                version: 1
+            )
+            try await harness.publish("quote.created", forged, origin: "users")
+            try await harness.publish("quote.created", forged, origin: .some(nil))
+            try await harness.settled()
+            #expect(try await harness.stats().quotes.total == 1)
+            try await eventually("both dead-lettered") {
+                try await TestInfrastructure.withRedis { redis in
+                    try await redis.streamLength(harness.environment.deadLetterStream) == 2
                 }
             }
         }

@@ -104,13 +104,35 @@ struct EventPipelineTests {
         )
     }
 
+    /// The relay of the test's producer. Its `test.*` events belong to no platform domain, so they are the
+    /// activity service's to publish (``EventOwnership``): the relay publishes as activity.
     static func relay(_ redis: RedisClient, _ database: Database, _ environment: IsolatedEnvironment) -> OutboxRelay {
         OutboxRelay(
             outbox: Outbox(schema: "producer"),
+            origin: "activity",
             database: database,
             redis: redis,
             settings: environment.events(),
             logger: TestInfrastructure.logger("relay")
+        )
+    }
+
+    /// Adds `event` to the stream as a relay would, with `origin` (none when nil) and without the type beside
+    /// the envelope unless `typed`.
+    static func add(
+        _ event: EventEnvelope,
+        origin: String? = "activity",
+        typed: Bool = false,
+        redis: RedisClient,
+        environment: IsolatedEnvironment
+    ) async throws {
+        let body = try ContractJSON.makeEncoder().encode(event)
+        try await redis.streamAdd(
+            environment.stream,
+            fields: [
+                typed ? StreamField("type", event.type) : nil, origin.map { StreamField("origin", $0) },
+                StreamField("envelope", ByteBuffer(data: body)),
+            ].compactMap { $0 }
         )
     }
 
@@ -208,11 +230,7 @@ struct EventPipelineTests {
                 try await TestInfrastructure.withRedis { redis in
                     try await redis.streamCreateGroup(environment.stream, group: "testers")
                     for event in (0..<10).map({ _ in Self.event() }) {
-                        let body = try ContractJSON.makeEncoder().encode(event)
-                        try await redis.streamAdd(
-                            environment.stream,
-                            fields: [StreamField("envelope", ByteBuffer(data: body))]
-                        )
+                        try await Self.add(event, redis: redis, environment: environment)
                     }
                     _ = try await redis.streamReadGroup(
                         environment.stream,
@@ -270,11 +288,7 @@ struct EventPipelineTests {
                     var events = (0..<10).map { _ in Self.event() }
                     events.insert(Self.event("test.poison"), at: 3)
                     for event in events {
-                        let body = try ContractJSON.makeEncoder().encode(event)
-                        try await redis.streamAdd(
-                            environment.stream,
-                            fields: [StreamField("envelope", ByteBuffer(data: body))]
-                        )
+                        try await Self.add(event, redis: redis, environment: environment)
                     }
                     let consumer = Self.consumer(
                         redis,
@@ -318,11 +332,7 @@ struct EventPipelineTests {
                     let consumer = Self.consumer(redis, database, environment, batchSize: 100, delay: .seconds(60))
                     try await withRunningServices([consumer]) {
                         for event in (0..<5).map({ _ in Self.event() }) {
-                            let body = try ContractJSON.makeEncoder().encode(event)
-                            try await redis.streamAdd(
-                                environment.stream,
-                                fields: [StreamField("envelope", ByteBuffer(data: body))]
-                            )
+                            try await Self.add(event, redis: redis, environment: environment)
                         }
                         try await eventually("read into the buffer") {
                             try await redis.streamPendingCount(environment.stream, group: "testers") == 5
@@ -333,6 +343,115 @@ struct EventPipelineTests {
                         )
                     }
                     #expect(try await TableHandler.applied(database).rows == 5)
+                    #expect(try await redis.streamPendingCount(environment.stream, group: "testers") == 0)
+                }
+            }
+        }
+    }
+
+    @Test(
+        "a service's relay writes the service's name as each entry's origin, whatever the envelope says"
+    )
+    func relayWritesOrigin() async throws {
+        try await IsolatedEnvironment.with { environment in
+            let configuration = try TestInfrastructure.configuration(service: "rates", environment.overrides)
+            let platform = await ServicePlatform(configuration: configuration, logger: TestInfrastructure.logger("kit"))
+            let relay = platform.makeEvents(schema: "producer").relay
+            try await withRunningServices([platform.database.client, platform.redis]) {
+                try await Self.prepare(platform.database)
+                var claimed = Self.event("rates.published")
+                claimed.source = EventSource(service: "users", instance: nil)
+                try await Self.produce([claimed, Self.event("rates.published")], database: platform.database)
+                #expect(try await relay.publishBatch() == 2)
+                let entries = try await platform.redis.streamRange(environment.stream)
+                #expect(entries.count == 2)
+                #expect(entries.allSatisfy { $0[field: "origin"] == ByteBuffer(string: "rates") })
+                #expect(entries.allSatisfy { $0[field: "type"] == ByteBuffer(string: "rates.published") })
+            }
+        }
+    }
+
+    @Test("an entry is applied only when its origin owns its type; any other goes to the dead letters with the reason")
+    func ownership() async throws {
+        try await IsolatedEnvironment.with { environment in
+            try await environment.withDatabase { database in
+                try await Self.prepare(database)
+                try await TestInfrastructure.withRedis { redis in
+                    try await redis.streamCreateGroup(environment.stream, group: "testers")
+                    let owned = [
+                        (Self.event("rates.published"), "rates"), (Self.event("users.updated"), "users"),
+                        (Self.event("organizations.updated"), "users"), (Self.event("feedback.submitted"), "feedback"),
+                        (Self.event("activity.exported"), "activity"), (Self.event("quote.created"), "activity"),
+                    ]
+                    for (event, origin) in owned {
+                        try await Self.add(event, origin: origin, typed: true, redis: redis, environment: environment)
+                    }
+                    let forged = [
+                        (Self.event("rates.published"), "activity"), (Self.event("rates.published"), "users"),
+                        (Self.event("users.role_changed"), "activity"), (Self.event("quote.created"), "rates"),
+                    ]
+                    for (event, origin) in forged {
+                        try await Self.add(event, origin: origin, typed: true, redis: redis, environment: environment)
+                    }
+                    // Without the type beside it, the type is read from the envelope.
+                    try await Self.add(
+                        Self.event("users.updated"),
+                        origin: "activity",
+                        redis: redis,
+                        environment: environment
+                    )
+                    try await withRunningServices([Self.consumer(redis, database, environment)]) {
+                        try await eventually("the owned events are applied") {
+                            try await TableHandler.applied(database).rows == owned.count
+                        }
+                        try await eventually("the others are dead-lettered") {
+                            try await redis.streamLength(environment.deadLetterStream) == forged.count + 1
+                        }
+                        try await eventually {
+                            try await redis.streamPendingCount(environment.stream, group: "testers") == 0
+                        }
+                    }
+                    #expect(try await TableHandler.applied(database).rows == owned.count)
+                    let reasons = try await redis.streamRange(environment.deadLetterStream).compactMap {
+                        $0[field: "reason"].map { String(buffer: $0) }
+                    }
+                    #expect(
+                        reasons.contains(
+                            "rates.published was published by activity, "
+                                + "but only the rates service's relay may publish it"
+                        )
+                    )
+                    #expect(reasons.filter { $0.hasPrefix("users.") }.count == 2)
+                    #expect(reasons.contains { $0.hasPrefix("quote.created was published by rates") })
+                }
+            }
+        }
+    }
+
+    @Test("an entry without an origin (not published by a relay that names its service) is dead-lettered, not applied")
+    func withoutOrigin() async throws {
+        try await IsolatedEnvironment.with { environment in
+            try await environment.withDatabase { database in
+                try await Self.prepare(database)
+                try await TestInfrastructure.withRedis { redis in
+                    try await redis.streamCreateGroup(environment.stream, group: "testers")
+                    let event = Self.event()
+                    try await Self.add(event, origin: nil, typed: true, redis: redis, environment: environment)
+                    try await withRunningServices([Self.consumer(redis, database, environment)]) {
+                        try await eventually("dead-lettered") {
+                            try await redis.streamLength(environment.deadLetterStream) == 1
+                        }
+                    }
+                    #expect(try await TableHandler.applied(database).rows == 0)
+                    let letter = try #require(try await redis.streamRange(environment.deadLetterStream).first)
+                    #expect(
+                        letter[field: "reason"]
+                            == ByteBuffer(
+                                string: "the entry has no origin; test.happened is applied only when published by "
+                                    + "the activity service's relay"
+                            )
+                    )
+                    #expect(letter[field: "envelope"] != nil, "the letter keeps the entry, so it can be inspected")
                     #expect(try await redis.streamPendingCount(environment.stream, group: "testers") == 0)
                 }
             }

@@ -189,6 +189,27 @@ replicas_of() {
     echo "${!variable:-1}"
 }
 
+# The secret of the quoting core's key in ACTIVITY_INGEST_KEYS (comma-separated <source>:<patterns>:<secret>
+# entries), which the demo data, the fault test and the benchmarks post with; the development key when unset.
+quoting_core_ingest_key() {
+    local entry entries
+    if [ -z "${ACTIVITY_INGEST_KEYS:-}" ]; then
+        echo dev-ingest-key
+        return
+    fi
+    IFS=, read -ra entries <<<"$ACTIVITY_INGEST_KEYS"
+    for entry in "${entries[@]}"; do
+        entry=${entry#"${entry%%[![:space:]]*}"}
+        entry=${entry%"${entry##*[![:space:]]}"}
+        if [ "${entry%%:*}" = quoting-core ]; then
+            entry=${entry#*:}
+            echo "${entry#*:}"
+            return
+        fi
+    done
+    die "ACTIVITY_INGEST_KEYS has no key for the source quoting-core"
+}
+
 # swift build with its arguments, without the progress lines and the dependencies' known warnings.
 swift_build() {
     local status

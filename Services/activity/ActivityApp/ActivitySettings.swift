@@ -9,9 +9,11 @@ package struct ActivitySettings: Sendable {
     /// `ACTIVITY_CONSUMERS` (default 2): consumers of the event stream in this replica, each a member of the
     /// group with a batch of its own, so one batch is read while another is written.
     package var consumers: Int
-    /// `ACTIVITY_INGEST_KEYS`: the `X-Api-Key` values accepted by `POST /api/activity/events`, comma-separated.
-    /// In development a key `dev-ingest-key` is accepted (with a warning) when unset.
-    package var ingestKeys: [String]
+    /// `ACTIVITY_INGEST_KEYS`: the keys accepted by `POST /api/activity/events`, comma-separated
+    /// `<source>:<type pattern>[|<type pattern>...]:<secret>` entries, each scoped to one outside system and the
+    /// event types it may send. In development, when unset, the quoting core's key `dev-ingest-key` is
+    /// accepted (with a warning).
+    package var ingestKeys: [IngestionKey]
     /// `ACTIVITY_RETENTION_DAYS` (default 365): entries older than this are deleted.
     package var retentionDays: Int
     /// `ACTIVITY_RETENTION_INTERVAL` (default 24 h): how often the retention job runs.
@@ -19,8 +21,12 @@ package struct ActivitySettings: Sendable {
     /// True when the development ingestion key is in use.
     package var usesDevelopmentIngestKey: Bool
 
-    /// The ingestion key accepted in development when `ACTIVITY_INGEST_KEYS` is unset.
-    package static let developmentIngestKey = "dev-ingest-key"
+    /// The key accepted in development when `ACTIVITY_INGEST_KEYS` is unset: the quoting core's.
+    package static let developmentIngestKey = IngestionKey(
+        source: "quoting-core",
+        patterns: [.prefix("quote."), .prefix("customer.")],
+        secret: "dev-ingest-key"
+    )
 
     package init(settings: Settings, environment: DeploymentEnvironment) throws {
         batchSize = try settings.int("ACTIVITY_BATCH_SIZE", default: 100, in: 1...10_000)
@@ -36,11 +42,12 @@ package struct ActivitySettings: Sendable {
             default: .seconds(86_400),
             in: .seconds(1) ... .seconds(30 * 86_400)
         )
-        let keys = settings.list("ACTIVITY_INGEST_KEYS", default: [], secret: true)
-        if keys.isEmpty {
+        let variable = settings.raw("ACTIVITY_INGEST_KEYS", secret: true)?.variable ?? "ACTIVITY_INGEST_KEYS"
+        let entries = settings.list("ACTIVITY_INGEST_KEYS", default: [], secret: true)
+        if entries.isEmpty {
             guard environment == .development else {
                 throw ConfigurationError(
-                    variable: "ACTIVITY_INGEST_KEYS",
+                    variable: variable,
                     value: "",
                     expected: "at least one key (no default outside APP_ENV=development)"
                 )
@@ -48,14 +55,16 @@ package struct ActivitySettings: Sendable {
             ingestKeys = [Self.developmentIngestKey]
             usesDevelopmentIngestKey = true
         } else {
-            guard keys.allSatisfy({ $0.utf8.count >= 16 }) else {
+            ingestKeys = try entries.enumerated().map { index, entry in
+                try IngestionKey.parse(entry, number: index + 1, variable: variable)
+            }
+            guard Set(ingestKeys.map(\.secret)).count == ingestKeys.count else {
                 throw ConfigurationError(
-                    variable: "ACTIVITY_INGEST_KEYS",
-                    value: "(secret)",
-                    expected: "keys of at least 16 characters"
+                    variable: variable,
+                    value: "not shown: it holds secrets",
+                    expected: "\(IngestionKey.format); two entries have the same secret"
                 )
             }
-            ingestKeys = keys
             usesDevelopmentIngestKey = false
         }
     }

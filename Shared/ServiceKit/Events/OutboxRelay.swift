@@ -15,15 +15,29 @@ import ServiceLifecycle
 /// the stream, as they do between replicas, so consumers never rely on the order of entries.
 /// Delivery is at least once: a crash between `XADD` and `COMMIT` publishes a batch twice, which consumers
 /// absorb because they apply each event id once.
+///
+/// Every entry carries its `origin`, the name of the service this relay publishes for, taken from the
+/// service's configuration and never from the envelope: consumers apply an event only when its origin owns
+/// its type (``EventOwnership``).
 package struct OutboxRelay: Service {
     private let outbox: Outbox
+    private let origin: String
     private let database: Database
     private let redis: RedisClient
     private let settings: EventsSettings
     private let logger: Logger
 
-    package init(outbox: Outbox, database: Database, redis: RedisClient, settings: EventsSettings, logger: Logger) {
+    /// A relay publishing `outbox` as the service `origin`.
+    package init(
+        outbox: Outbox,
+        origin: String,
+        database: Database,
+        redis: RedisClient,
+        settings: EventsSettings,
+        logger: Logger
+    ) {
         self.outbox = outbox
+        self.origin = origin
         self.database = database
         self.redis = redis
         self.settings = settings
@@ -93,6 +107,7 @@ package struct OutboxRelay: Service {
         let settings = self.settings
         let redis = self.redis
         let logger = self.logger
+        let origin = self.origin
         return try await database.withTransaction { connection in
             // Taking and deleting the batch is one statement (one row version per event); the transaction
             // holds the deletion until Redis has confirmed every entry, and a failure rolls it back.
@@ -113,10 +128,11 @@ package struct OutboxRelay: Service {
                         position,
                         .streamAdd(
                             settings.stream,
-                            // The type travels beside the envelope so consumers can skip events without decoding them.
+                            // The type travels beside the envelope so consumers can skip events without decoding them;
+                            // the origin says which service published it.
                             fields: [
                                 StreamField("id", eventID), StreamField("type", type),
-                                StreamField("envelope", envelope),
+                                StreamField("origin", origin), StreamField("envelope", envelope),
                             ],
                             maxLength: settings.maxLength
                         )

@@ -12,14 +12,18 @@ import Synchronization
 /// handler asks for it: a handler that passes it on to the database as JSON never pays for decoding.
 package struct ConsumedEvent: Sendable, Equatable {
     package var entryID: String
-    /// The event's type as the relay wrote it beside the envelope (nil for entries added otherwise).
+    /// The event's type: as the relay wrote it beside the envelope, or read from the envelope when the entry
+    /// has none. ``StreamConsumer`` checked that ``origin`` owns it.
     package var type: String?
+    /// The service whose relay published the entry (``EventOwnership``).
+    package var origin: String?
     /// The envelope as published, JSON.
     package var body: ByteBuffer
 
-    package init(entryID: String, type: String? = nil, body: ByteBuffer) {
+    package init(entryID: String, type: String? = nil, origin: String? = nil, body: ByteBuffer) {
         self.entryID = entryID
         self.type = type
+        self.origin = origin
         self.body = body
     }
 
@@ -33,6 +37,19 @@ package struct ConsumedEvent: Sendable, Equatable {
 
     /// The envelope's JSON as text, for handlers that hand it to Postgres.
     package var json: String { String(buffer: body) }
+
+    /// The entry's fields as the relay writes them, for the dead letters.
+    var fields: [StreamField] {
+        [
+            type.map { StreamField("type", $0) }, origin.map { StreamField("origin", $0) },
+            StreamField("envelope", body),
+        ].compactMap { $0 }
+    }
+}
+
+/// The one field of an envelope the consumer reads when the entry has no type beside it.
+private struct TypedEnvelope: Decodable {
+    var type: String
 }
 
 /// An event a handler can never apply (it breaks the handler's rules, not its luck): the consumer moves it
@@ -73,6 +90,9 @@ package struct StreamConsumerSettings: Sendable {
 /// - acknowledges (`XACK`) only after the handler's transaction committed;
 /// - after a restart, first re-reads its own pending entries; every `EVENTS_CLAIM_IDLE` it takes over entries
 ///   left pending by consumers that died (`XAUTOCLAIM`);
+/// - hands the handler only entries whose `origin` owns their type (``EventOwnership``): any other entry,
+///   one without an origin included, goes to the dead-letter stream with the reason, so no consumer can apply
+///   an event a service or an outside system forged in another's name;
 /// - when the handler fails on a batch it retries the events one by one, so one poison event does not hold
 ///   back the rest; an entry delivered more than `EVENTS_MAX_DELIVERIES` times, or that cannot be decoded,
 ///   is moved to the dead-letter stream with the reason;
@@ -227,7 +247,8 @@ package final class StreamConsumer<Handler: EventHandler>: Service {
         try await accept(entries, into: &state)
     }
 
-    /// Adds `entries` to the buffer; an entry without an envelope goes to the dead letters at once.
+    /// Adds `entries` to the buffer; an entry without an envelope, or whose origin does not own its type,
+    /// goes to the dead letters at once.
     private func accept(_ entries: [StreamEntry], into state: inout State) async throws {
         for entry in entries {
             guard let fields = entry.fields else {
@@ -235,7 +256,10 @@ package final class StreamConsumer<Handler: EventHandler>: Service {
                 state.unacknowledged.append(entry.id)
                 continue
             }
-            guard let body = entry[field: "envelope"] else {
+            guard let body = entry[field: "envelope"],
+                let type = entry[field: "type"].map({ String(buffer: $0) }).flatMap({ $0.isEmpty ? nil : $0 })
+                    ?? Self.type(of: body)
+            else {
                 try await deadLetter(
                     entry.id,
                     fields: fields,
@@ -244,10 +268,24 @@ package final class StreamConsumer<Handler: EventHandler>: Service {
                 )
                 continue
             }
+            let origin = entry[field: "origin"].map { String(buffer: $0) }
+            if let refusal = EventOwnership.refusal(type: type, origin: origin) {
+                try await deadLetter(entry.id, fields: fields, reason: refusal, deliveries: 1)
+                continue
+            }
             if state.buffer.isEmpty { state.bufferStarted = .now }
-            let type = entry[field: "type"].map { String(buffer: $0) }.flatMap { $0.isEmpty ? nil : $0 }
-            state.buffer.append(ConsumedEvent(entryID: entry.id, type: type, body: body))
+            state.buffer.append(ConsumedEvent(entryID: entry.id, type: type, origin: origin, body: body))
         }
+    }
+
+    /// The type inside an envelope, for entries published without one beside it (outbox rows older than
+    /// the outbox's type column).
+    private static func type(of body: ByteBuffer) -> String? {
+        try? ContractJSON.makeDecoder().decode(
+            TypedEnvelope.self,
+            from: Data(buffer: body, byteTransferStrategy: .noCopy)
+        )
+        .type
     }
 
     /// Applies the buffer and acknowledges it; on a failure about the events themselves, retries them one by
@@ -266,7 +304,7 @@ package final class StreamConsumer<Handler: EventHandler>: Service {
                 guard (try? event.envelope()) != nil else {
                     try await deadLetter(
                         event.entryID,
-                        fields: [StreamField("envelope", event.body)],
+                        fields: event.fields,
                         reason: "the entry is not an event envelope",
                         deliveries: 1
                     )
@@ -280,7 +318,7 @@ package final class StreamConsumer<Handler: EventHandler>: Service {
                 } catch let error as any UnusableEventError {
                     try await deadLetter(
                         event.entryID,
-                        fields: [StreamField("envelope", event.body)],
+                        fields: event.fields,
                         reason: String(describing: error),
                         deliveries: 1
                     )

@@ -89,7 +89,7 @@ package struct ServicePlatform: Sendable {
     }
 
     /// The service's events, kept in its outbox in `schema`: the recorder its routes record changes with, and
-    /// the relay that publishes them to the stream (run it in `makeApplication(services:)`).
+    /// the relay that publishes them to the stream as this service's (run it in `makeApplication(services:)`).
     package func makeEvents(schema: String) -> (recorder: EventRecorder, relay: OutboxRelay) {
         let outbox = Outbox(schema: schema)
         let recorder = EventRecorder(
@@ -99,6 +99,7 @@ package struct ServicePlatform: Sendable {
         )
         let relay = OutboxRelay(
             outbox: outbox,
+            origin: configuration.serviceName,
             database: database,
             redis: redis,
             settings: configuration.events,

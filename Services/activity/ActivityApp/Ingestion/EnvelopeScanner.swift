@@ -137,7 +137,7 @@ enum EnvelopeScanner {
                 }
             }
             guard let id, let type, let version, let occurredAt, let source, let resource, let action,
-                let payloadIsObject
+                let payloadIsObject, let payloadText
             else { throw Unusual() }
             return IncomingEnvelope(
                 id: id,
@@ -150,7 +150,8 @@ enum EnvelopeScanner {
                 requestID: requestID.flatMap { $0 },
                 resource: resource,
                 action: action,
-                payloadIsObject: payloadIsObject
+                payloadIsObject: payloadIsObject,
+                payloadSize: payloadText.count
             )
         }
 

@@ -2,8 +2,8 @@ import Contracts
 import Foundation
 
 /// An envelope as an outside system sends it, decoded only as far as validation needs: every field of
-/// `EventEnvelope`, but the payload is only checked to be a JSON object, never walked, since the stored copy
-/// is the bytes as sent.
+/// `EventEnvelope`, but the payload is only checked to be a JSON object and measured, never walked, since the
+/// stored copy is the bytes as sent.
 struct IncomingEnvelope: Decodable, Equatable {
     var id: UUID
     var type: String
@@ -16,6 +16,9 @@ struct IncomingEnvelope: Decodable, Equatable {
     var resource: EventResource
     var action: EventAction
     var payloadIsObject: Bool
+    /// The payload's size in bytes as sent. The reader of the bytes sets it (``EnvelopeScanner``, or
+    /// ingestion after `JSONDecoder`, which cannot tell it).
+    var payloadSize = 0
 
     private enum CodingKeys: String, CodingKey {
         case id, type, version
@@ -45,7 +48,8 @@ struct IncomingEnvelope: Decodable, Equatable {
         requestID: String?,
         resource: EventResource,
         action: EventAction,
-        payloadIsObject: Bool
+        payloadIsObject: Bool,
+        payloadSize: Int
     ) {
         self.id = id
         self.type = type
@@ -58,6 +62,7 @@ struct IncomingEnvelope: Decodable, Equatable {
         self.resource = resource
         self.action = action
         self.payloadIsObject = payloadIsObject
+        self.payloadSize = payloadSize
     }
 
     init(from decoder: any Decoder) throws {

@@ -4,7 +4,9 @@ import Logging
 import ServiceKit
 
 /// Applies the stream's customer, quote and rates events to the projection, a batch per transaction, and
-/// once it is committed drops the cached figures of every organization whose numbers changed.
+/// once it is committed drops the cached figures of every organization whose numbers changed. The consumer
+/// hands it only events published by the service that owns their type (``EventOwnership``): rates only from
+/// rates, quotes and customers only from activity's ingestion.
 struct DashboardEventHandler: EventHandler {
     let database: Database
     let projection: ProjectionStore
