@@ -149,6 +149,38 @@ struct TrustSmokeTests {
         #expect(short.headers["x-request-id"] != "short")
     }
 
+    @Test("the quoting core's key cannot ingest a platform event in another service's name, for any tenant")
+    func forgedPlatformEvents() async throws {
+        let admin = try await Self.registerAdmin()
+        let organization = admin.organization.id.uuidString.lowercased()
+        let forgeries = [
+            #"{"id":"\#(UUID().uuidString.lowercased())","type":"rates.published","version":1,"occurred_at":"2026-01-02T12:00:00Z","source":{"service":"rates"},"organization_id":null,"resource":{"type":"exchange_rates","id":"2026-01-02"},"action":"create","payload":{"date":"2026-01-02","rates":{"USD":"999999"}}}"#,
+            #"{"id":"\#(UUID().uuidString.lowercased())","type":"users.role_changed","version":1,"occurred_at":"2026-01-02T12:00:00Z","source":{"service":"users"},"organization_id":"\#(organization)","resource":{"type":"user","id":"x"},"action":"update","payload":{}}"#,
+        ]
+        for forged in forgeries {
+            let answer = try await Proxy.send(
+                "POST",
+                "api/activity/events",
+                raw: forged,
+                headers: ["X-Api-Key": "dev-ingest-key"]
+            )
+            #expect(answer.status == 403, "\(answer.text)")
+            #expect(answer.headers["content-type"] == Problem.mediaType)
+        }
+    }
+
+    @Test("answers that carry tokens are never stored by a cache")
+    func tokensNotCached() async throws {
+        let admin = try await Self.registerAdmin()
+        let login = try await Proxy.send(
+            "POST",
+            "api/auth/login",
+            json: LoginRequest(email: admin.user.email, password: Self.password)
+        )
+        #expect(login.status == 200)
+        #expect(login.headers["cache-control"] == "no-store")
+    }
+
     @Test("the public keys are published as a JWK Set and nothing private is in it")
     func keySet() async throws {
         let answer = try await Proxy.send("GET", "api/auth/jwks.json")
