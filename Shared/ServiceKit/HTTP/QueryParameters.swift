@@ -126,15 +126,18 @@ package struct PageRequest: Sendable, Equatable {
     /// row before it, so deeper rows are read with `cursor`, which costs the same at any depth.
     package static let maxOffsetRows = 10_000
 
-    /// Reads `page`, `per_page` and `cursor`, recording problems in `query`.
-    package init(_ query: inout QueryParameters) {
+    /// Reads `page`, `per_page` and, for a list that gives out cursors (`cursors`), `cursor`, recording
+    /// problems in `query`.
+    package init(_ query: inout QueryParameters, cursors: Bool = false) {
         page = query.int("page", in: 1...1_000_000) ?? 1
         perPage = query.int("per_page", in: 1...Self.maxPerPage) ?? Self.defaultPerPage
-        cursor = query.string("cursor", maxLength: 200)
+        cursor = cursors ? query.string("cursor", maxLength: 200) : nil
         if cursor == nil, page * perPage > Self.maxOffsetRows {
             query.badRequest(
                 "numbered pages reach the first \(Self.maxOffsetRows) rows (page × per_page); "
-                    + "read further with cursor, the next_cursor of the previous page"
+                    + (cursors
+                        ? "read further with cursor, the next_cursor of the previous page"
+                        : "narrow the list with its filters")
             )
         }
     }

@@ -26,7 +26,7 @@ struct ActivityLogController: Sendable {
         let identity = try context.requireIdentity()
         var query = QueryParameters(request)
         let filter = ActivityFilter(query: &query, identity: identity)
-        let page = PageRequest(&query)
+        let page = PageRequest(&query, cursors: true)
         if let cursor = page.cursor, ActivityCursor(cursor) == nil {
             query.reject("cursor", "is not a cursor this API gave out")
         }
