@@ -2,6 +2,7 @@ import Contracts
 import Foundation
 import NIOCore
 import NIOFoundationEssentialsCompat
+import ServiceKit
 import Testing
 
 @testable import ActivityApp
@@ -25,7 +26,7 @@ struct EntryJSONTests {
         sourceInstance: "core-1",
         requestID: "req-1",
         payload: #"{"note": "Коммерческое предложение", "total": 12.5, "items": [1, {"a": null}]}"#,
-        cursor: ActivityCursor(occurredMicroseconds: 1_777_111_200_123_000, id: UUID())
+        cursor: PageCursor(microseconds: 1_777_111_200_123_000, id: UUID())
     )
 
     static let sparse = StoredEntry(
@@ -45,7 +46,7 @@ struct EntryJSONTests {
         sourceInstance: nil,
         requestID: nil,
         payload: "{}",
-        cursor: ActivityCursor(occurredMicroseconds: 0, id: UUID())
+        cursor: PageCursor(microseconds: 0, id: UUID())
     )
 
     static func rendered(_ entry: StoredEntry) -> Data {

@@ -383,6 +383,23 @@ struct FeedbackSubmissionTests {
             let bad = try await harness.call(.get, "/api/feedback/mine?per_page=500&page=0", token: token)
             #expect(bad.status == .unprocessableContent)
             #expect(Set(try bad.decode(Problem.self).errors?.map(\.field) ?? []) == ["per_page", "page"])
+
+            // next_cursor walks the same list, at any depth; numbered pages stop at 10,000 rows.
+            var messages: [String] = []
+            var cursor: String? = nil
+            repeat {
+                let query = "per_page=2" + (cursor.map { "&cursor=\($0)" } ?? "")
+                let answer = try await harness.call(.get, "/api/feedback/mine?\(query)", token: token)
+                let listed = try answer.decode(ListPage<FeedbackItem>.self)
+                messages += listed.items.map(\.message)
+                cursor = listed.nextCursor
+            } while cursor != nil
+            #expect(messages == (1...5).reversed().map { "Отзыв номер \($0)" })
+            let deep = try await harness.call(.get, "/api/feedback/mine?per_page=100&page=101", token: token)
+            #expect(deep.status == .badRequest)
+            #expect(try deep.decode(Problem.self).detail?.contains("cursor") == true)
+            let forged = try await harness.call(.get, "/api/feedback/mine?cursor=not-a-cursor", token: token)
+            #expect(forged.status == .unprocessableContent)
         }
     }
 }

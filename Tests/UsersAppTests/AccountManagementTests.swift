@@ -119,6 +119,11 @@ struct AccountManagementTests {
             let page = try list.decode(ListPage<UserAccount>.self)
             #expect(page.total == 2)
             #expect(page.items.count == 1)
+            let cursor = try #require(page.nextCursor)
+            let next = try await harness.call(.get, "/api/users?per_page=1&cursor=\(cursor)", token: admin.accessToken)
+            let second = try next.decode(ListPage<UserAccount>.self)
+            #expect(second.items.map(\.id) == [manager.id])
+            #expect(second.nextCursor == nil)
             #expect(try await harness.call(.get, "/api/users", token: managerTokens.accessToken).status == .forbidden)
             #expect(try await harness.call(.get, "/api/users/\(manager.id)", token: admin.accessToken).status == .ok)
 

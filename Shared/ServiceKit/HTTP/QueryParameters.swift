@@ -111,33 +111,34 @@ package struct QueryParameters {
 package struct PageRequest: Sendable, Equatable {
     package var page: Int
     package var perPage: Int
-    package var cursor: String?
+    /// Where to continue: the row after `next_cursor` of the previous page (numbered pages are then ignored).
+    package var cursor: PageCursor?
 
     package static let defaultPerPage = 20
     package static let maxPerPage = 100
-
-    package init(page: Int = 1, perPage: Int = defaultPerPage, cursor: String? = nil) {
-        self.page = page
-        self.perPage = perPage
-        self.cursor = cursor
-    }
 
     /// The deepest row numbered pages reach (`page × per_page`): an offset makes Postgres read and drop every
     /// row before it, so deeper rows are read with `cursor`, which costs the same at any depth.
     package static let maxOffsetRows = 10_000
 
-    /// Reads `page`, `per_page` and, for a list that gives out cursors (`cursors`), `cursor`, recording
-    /// problems in `query`.
-    package init(_ query: inout QueryParameters, cursors: Bool = false) {
+    package init(page: Int = 1, perPage: Int = defaultPerPage, cursor: PageCursor? = nil) {
+        self.page = page
+        self.perPage = perPage
+        self.cursor = cursor
+    }
+
+    /// Reads `page`, `per_page` and `cursor`, recording problems in `query`.
+    package init(_ query: inout QueryParameters) {
         page = query.int("page", in: 1...1_000_000) ?? 1
         perPage = query.int("per_page", in: 1...Self.maxPerPage) ?? Self.defaultPerPage
-        cursor = cursors ? query.string("cursor", maxLength: 200) : nil
-        if cursor == nil, page * perPage > Self.maxOffsetRows {
+        cursor = nil
+        if let text = query.string("cursor", maxLength: 200) {
+            cursor = PageCursor(text)
+            if cursor == nil { query.reject("cursor", "is not a cursor this API gave out") }
+        } else if page * perPage > Self.maxOffsetRows {
             query.badRequest(
                 "numbered pages reach the first \(Self.maxOffsetRows) rows (page × per_page); "
-                    + (cursors
-                        ? "read further with cursor, the next_cursor of the previous page"
-                        : "narrow the list with its filters")
+                    + "read further with cursor, the next_cursor of the previous page"
             )
         }
     }

@@ -115,7 +115,7 @@ struct ActivityEntryStore: Sendable {
     /// A page of entries matching `filter`, newest first, the total, and the cursor of the next page. The
     /// count runs on a second connection beside the page's query, so the two take the time of the slower.
     func page(_ filter: ActivityFilter, _ request: PageRequest) async throws -> ActivityPage {
-        let cursor = request.cursor.flatMap(ActivityCursor.init)
+        let cursor = request.cursor
         var select = Self.selectEntries(filter, after: cursor)
         select.append(" LIMIT ")
         select.bind(request.perPage + 1)
@@ -203,9 +203,9 @@ struct ActivityEntryStore: Sendable {
     /// payload included, so a streamed export does no per-row JSON work), and the cursor of the last one.
     func exportChunk(
         _ filter: ActivityFilter,
-        after cursor: ActivityCursor?,
+        after cursor: PageCursor?,
         limit: Int
-    ) async throws -> (csv: String, count: Int, last: ActivityCursor?) {
+    ) async throws -> (csv: String, count: Int, last: PageCursor?) {
         var query = SQLBuilder(
             """
             SELECT id::text AS id_text, to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
@@ -225,7 +225,7 @@ struct ActivityEntryStore: Sendable {
         return try await database.withConnection { connection in
             var csv = ""
             var count = 0
-            var last: ActivityCursor?
+            var last: PageCursor?
             let rows = try await connection.query(statement, logger: logger)
             for try await (
                 id, occurred, actor, email, action, type, resource, event, ip, agent, request, service, payload, micros,
@@ -242,7 +242,7 @@ struct ActivityEntryStore: Sendable {
                     id, occurred, actor, email, action, type, resource, event, ip, agent, request, service, payload,
                 ])
                 count += 1
-                last = ActivityCursor(occurredMicroseconds: micros, id: uuid)
+                last = PageCursor(microseconds: micros, id: uuid)
             }
             return (csv, count, last)
         }
@@ -257,7 +257,7 @@ struct ActivityEntryStore: Sendable {
             source_instance, request_id, payload::text, (extract(epoch FROM occurred_at) * 1000000)::bigint
         """
 
-    private static func selectEntries(_ filter: ActivityFilter, after cursor: ActivityCursor?) -> SQLBuilder {
+    private static func selectEntries(_ filter: ActivityFilter, after cursor: PageCursor?) -> SQLBuilder {
         var query = SQLBuilder()
         query.append(columns)
         query.append(" FROM activity.entries")
@@ -267,10 +267,10 @@ struct ActivityEntryStore: Sendable {
         return query
     }
 
-    private static func appendCursor(_ cursor: ActivityCursor?, to query: inout SQLBuilder) {
+    private static func appendCursor(_ cursor: PageCursor?, to query: inout SQLBuilder) {
         guard let cursor else { return }
         query.append(" AND (occurred_at, id) < (timestamptz 'epoch' + ")
-        query.bind(cursor.occurredMicroseconds)
+        query.bind(cursor.microseconds)
         query.append(" * interval '1 microsecond', ")
         query.bind(cursor.id)
         query.append(")")
@@ -333,7 +333,7 @@ struct ActivityEntryStore: Sendable {
             sourceInstance: instance,
             requestID: requestID,
             payload: payload,
-            cursor: ActivityCursor(occurredMicroseconds: micros, id: id)
+            cursor: PageCursor(microseconds: micros, id: id)
         )
     }
 }

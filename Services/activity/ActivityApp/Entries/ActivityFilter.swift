@@ -69,36 +69,3 @@ struct ActivityFilter: Sendable, Equatable {
         return .object(members)
     }
 }
-
-/// A position in the newest-first order: the occurrence time in microseconds and the id, for keyset paging.
-struct ActivityCursor: Sendable, Equatable {
-    var occurredMicroseconds: Int64
-    var id: UUID
-
-    /// Parses the opaque text of `next_cursor`.
-    init?(_ text: String) {
-        guard let data = Data(base64Encoded: Self.padded(text)), let decoded = String(data: data, encoding: .utf8)
-        else { return nil }
-        let parts = decoded.split(separator: "/")
-        guard parts.count == 2, let micros = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else {
-            return nil
-        }
-        occurredMicroseconds = micros
-        self.id = id
-    }
-
-    init(occurredMicroseconds: Int64, id: UUID) {
-        self.occurredMicroseconds = occurredMicroseconds
-        self.id = id
-    }
-
-    /// The opaque text handed to clients.
-    var text: String {
-        Data("\(occurredMicroseconds)/\(id.uuidString.lowercased())".utf8).base64EncodedString()
-            .replacingOccurrences(of: "=", with: "")
-    }
-
-    private static func padded(_ text: String) -> String {
-        text + String(repeating: "=", count: (4 - text.count % 4) % 4)
-    }
-}

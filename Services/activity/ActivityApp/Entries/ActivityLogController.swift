@@ -26,10 +26,7 @@ struct ActivityLogController: Sendable {
         let identity = try context.requireIdentity()
         var query = QueryParameters(request)
         let filter = ActivityFilter(query: &query, identity: identity)
-        let page = PageRequest(&query, cursors: true)
-        if let cursor = page.cursor, ActivityCursor(cursor) == nil {
-            query.reject("cursor", "is not a cursor this API gave out")
-        }
+        let page = PageRequest(&query)
         try query.validate()
         return RenderedJSON(body: try await store.page(filter, page).json())
     }
@@ -78,7 +75,7 @@ struct ActivityLogController: Sendable {
             ],
             body: ResponseBody { writer in
                 try await writer.write(ByteBuffer(string: CSVWriter.byteOrderMark + CSVWriter.row(CSVWriter.header)))
-                var cursor: ActivityCursor? = nil
+                var cursor: PageCursor? = nil
                 do {
                     try await database.withTransaction { connection in
                         try await outbox.add(event, on: connection, logger: logger)

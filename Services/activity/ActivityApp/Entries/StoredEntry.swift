@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 import NIOCore
+import ServiceKit
 
 /// An entry as a page reads it: the columns, with the timestamps already formatted by Postgres and the
 /// payload still the JSON text Postgres gave. A page renders these straight to JSON, so a payload is never
@@ -25,7 +26,7 @@ struct StoredEntry: Sendable, Equatable {
     /// The payload as JSON text (Postgres' rendering of the stored `jsonb`).
     var payload: String
     /// Where the entry sits in the sort order, for the next page's cursor.
-    var cursor: ActivityCursor
+    var cursor: PageCursor
 
     /// The entry in the shape of the `ActivityEntry` contract.
     var entry: ActivityEntry {

@@ -168,7 +168,8 @@ struct FeedbackStore: Sendable {
 
     // MARK: - Lists
 
-    /// A page of the submissions matching `filter`, newest first, with the total.
+    /// A page of the submissions matching `filter`, newest first, with the total and the cursor of the next
+    /// page (after `request.cursor` when it has one, else by number).
     func page(
         _ filter: FeedbackFilter,
         _ request: PageRequest,
@@ -178,10 +179,19 @@ struct FeedbackStore: Sendable {
         select.append(Self.columns)
         select.append(" FROM feedback.submissions")
         Self.appendWhere(filter, to: &select)
+        if let cursor = request.cursor {
+            select.append(" AND (created_at, id) < (timestamptz 'epoch' + ")
+            select.bind(cursor.microseconds)
+            select.append(" * interval '1 microsecond', ")
+            select.bind(cursor.id)
+            select.append(")")
+        }
         select.append(" ORDER BY created_at DESC, id DESC LIMIT ")
-        select.bind(request.perPage)
-        select.append(" OFFSET ")
-        select.bind(request.offset)
+        select.bind(request.perPage + 1)
+        if request.cursor == nil {
+            select.append(" OFFSET ")
+            select.bind(request.offset)
+        }
         var count = SQLBuilder("SELECT count(*)::int FROM feedback.submissions")
         Self.appendWhere(filter, to: &count)
 
@@ -193,7 +203,10 @@ struct FeedbackStore: Sendable {
         for try await value in try await connection.query(count.query, logger: logger).decode(Int.self) {
             total = value
         }
-        return ListPage(items: items, page: request.page, perPage: request.perPage, total: total, nextCursor: nil)
+        let more = items.count > request.perPage
+        items = Array(items.prefix(request.perPage))
+        let next = more ? items.last.map { PageCursor(time: $0.createdAt, id: $0.id).text } : nil
+        return ListPage(items: items, page: request.page, perPage: request.perPage, total: total, nextCursor: next)
     }
 
     /// How many of the organization's submissions are in each status.

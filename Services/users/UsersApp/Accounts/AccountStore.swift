@@ -196,27 +196,45 @@ struct AccountStore: Sendable {
         return nil
     }
 
+    /// A page of the organization's users, oldest first, with the total and the cursor of the next page
+    /// (after `page.cursor` when it has one, else by number).
     func users(
         organizationID: UUID,
         page: PageRequest,
         on connection: PostgresConnection
     ) async throws -> ListPage<UserAccount> {
         var items: [UserAccount] = []
-        let rows = try await connection.query(
-            """
-            SELECT \(unescaped: Self.userColumns) FROM users.users WHERE organization_id = \(organizationID)
-            ORDER BY created_at, id LIMIT \(page.perPage) OFFSET \(page.offset)
-            """,
-            logger: logger
-        )
+        let rows: PostgresRowSequence
+        if let cursor = page.cursor {
+            rows = try await connection.query(
+                """
+                SELECT \(unescaped: Self.userColumns) FROM users.users WHERE organization_id = \(organizationID)
+                    AND (created_at, id) > (timestamptz 'epoch' + \(cursor.microseconds) * interval '1 microsecond',
+                        \(cursor.id))
+                ORDER BY created_at, id LIMIT \(page.perPage + 1)
+                """,
+                logger: logger
+            )
+        } else {
+            rows = try await connection.query(
+                """
+                SELECT \(unescaped: Self.userColumns) FROM users.users WHERE organization_id = \(organizationID)
+                ORDER BY created_at, id LIMIT \(page.perPage + 1) OFFSET \(page.offset)
+                """,
+                logger: logger
+            )
+        }
         for try await row in rows { items.append(try Self.decodeUser(row)) }
+        let more = items.count > page.perPage
+        items = Array(items.prefix(page.perPage))
         var total = 0
         let count = try await connection.query(
             "SELECT count(*)::int FROM users.users WHERE organization_id = \(organizationID)",
             logger: logger
         )
         for try await value in count.decode(Int.self) { total = value }
-        return ListPage(items: items, page: page.page, perPage: page.perPage, total: total, nextCursor: nil)
+        let next = more ? items.last.map { PageCursor(time: $0.createdAt, id: $0.id).text } : nil
+        return ListPage(items: items, page: page.page, perPage: page.perPage, total: total, nextCursor: next)
     }
 
     /// Saves the profile and account fields of `user` (not email or password).
