@@ -220,3 +220,28 @@ struct RedisClientTests {
         await redis.shutdown()
     }
 }
+
+/// A command given to a connection that has closed must fail at once: a reply promise nobody completes leaves
+/// its caller waiting forever, with no timer and no I/O left to wake it (how the test suites used to stall).
+@Suite("Redis connection after close")
+struct RedisClosedConnectionTests {
+    @Test("a command on a closed connection fails at once with a typed error, never waits forever")
+    func commandAfterClose() async throws {
+        try await TestInfrastructure.withRedis { redis in
+            let connection = try await redis.makeDedicatedConnection()
+            #expect(try await connection.send(RedisCommand("PING")) == .simpleString("PONG"))
+            await connection.close()
+            for _ in 0..<3 {
+                await #expect(throws: RedisError.self) {
+                    try await withDeadline(.seconds(10), waitingFor: "a command sent on a closed connection") {
+                        try await connection.send(RedisCommand("PING"), timeout: .seconds(600))
+                    }
+                }
+            }
+            let replies = try await withDeadline(.seconds(10), waitingFor: "a pipeline on a closed connection") {
+                try await connection.pipeline([RedisCommand("PING"), RedisCommand("PING")], timeout: .seconds(600))
+            }
+            #expect(replies.allSatisfy { if case .failure = $0 { true } else { false } })
+        }
+    }
+}

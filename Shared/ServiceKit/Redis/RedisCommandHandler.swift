@@ -45,10 +45,11 @@ final class RedisCommandHandler: ChannelDuplexHandler {
         let request = unwrapOutboundIn(data)
         if let failure {
             request.promise.fail(failure)
+            promise?.fail(failure)
             return
         }
         pending.append((request.promise, request.deadline))
-        context.write(wrapOutboundOut(request.bytes), promise: nil)
+        context.write(wrapOutboundOut(request.bytes), promise: promise)
         guard !flushScheduled else { return }
         flushScheduled = true
         let loopBoundSelf = NIOLoopBound(self, eventLoop: context.eventLoop)

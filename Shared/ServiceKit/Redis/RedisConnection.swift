@@ -53,12 +53,20 @@ package final class RedisConnection: RedisCommandExecutor {
     }
 
     /// Encodes `command` and hands it to the pipelining handler; the future completes with its reply.
+    ///
+    /// The write's own promise fails the reply too: a write on a channel that has closed never reaches the
+    /// handler (NIO has removed it) and fails only at the head of the pipeline, so without this the reply
+    /// promise would never be completed and its caller would wait forever, with no timer left to end the wait.
     private func enqueue(_ command: RedisCommand, deadline: NIODeadline) throws -> EventLoopFuture<RESPValue> {
         var bytes = channel.allocator.buffer(capacity: 64)
         try command.encode(into: &bytes)
-        let promise = channel.eventLoop.makePromise(of: RESPValue.self)
-        channel.write(RedisRequest(bytes: bytes, promise: promise, deadline: deadline), promise: nil)
-        return promise.futureResult
+        let reply = channel.eventLoop.makePromise(of: RESPValue.self)
+        let written = channel.eventLoop.makePromise(of: Void.self)
+        written.futureResult.whenFailure { error in
+            reply.fail((error as? RedisError) ?? .connectionClosed)
+        }
+        channel.write(RedisRequest(bytes: bytes, promise: reply, deadline: deadline), promise: written)
+        return reply.futureResult
     }
 
     private static func deadline(after timeout: Duration) -> NIODeadline {
