@@ -22,7 +22,7 @@ package func buildApplication(
     let store = FeedbackStore(logger: logger)
     let database = platform.database
 
-    // Submitting has SPEC.md's stricter limit (5 a minute per user); reading uses the default.
+    // Submitting has the stricter feedback limit (5 a minute per user, README); reading uses the default.
     let router = try platform.makeRouter(rateLimits: RateLimitRules(routes: ["POST /api/feedback": .feedback]))
     FeedbackController(database: database, store: store, events: events).addRoutes(to: router)
     FeedbackReviewController(database: database, store: store, events: events).addRoutes(to: router)

@@ -57,16 +57,17 @@ package struct RateLimitMiddleware<Context: ServiceContext>: RouterMiddleware {
             response.headers.append(HTTPField(name: .rateLimit, value: state))
             return response
         }
-        let headers: HTTPFields = [.rateLimitPolicy: policy.headerValue, .rateLimit: state]
         var response: Response
         do {
             response = try await next(request, context)
         } catch {
-            // A refused request counts too (a failed login most of all): its problem answer says so.
-            throw ErrorWithHeaders(error, headers: headers)
+            // A refused request counts too (a failed login most of all): its problem answer says so. The
+            // fields are built here only, so a request that succeeds allocates no field list of its own.
+            throw ErrorWithHeaders(error, headers: [.rateLimitPolicy: policy.headerValue, .rateLimit: state])
         }
         // Appended, not set: nothing else writes these, and setting searches every field first.
-        response.headers.append(contentsOf: headers)
+        response.headers.append(HTTPField(name: .rateLimitPolicy, value: policy.headerValue))
+        response.headers.append(HTTPField(name: .rateLimit, value: state))
         return response
     }
 

@@ -34,7 +34,7 @@ package struct RateLimitPolicy: Sendable, Equatable {
 }
 
 extension RateLimitPolicy {
-    /// Ordinary routes: 50 requests a minute per user (SPEC.md).
+    /// Ordinary routes: 50 requests a minute per user (the README's `RATE_LIMIT_DEFAULT`).
     package static let standard = RateLimitPolicy(name: "default", limit: 50, period: .seconds(60))
     /// Login, registration and password reset: 10 a minute per IP.
     package static let login = RateLimitPolicy(name: "login", limit: 10, period: .seconds(60), key: .ip)

@@ -14,8 +14,8 @@ struct ActivityFilter: Sendable, Equatable {
     var from: Date?
     var to: Date?
 
-    /// Reads the filters of SPEC.md (`action`, `resource_type`, `resource_id`, `user_id`, `from`, `to`) and
-    /// scopes them to the caller.
+    /// Reads the activity log's filters (`action`, `resource_type`, `resource_id`, `user_id`, `from`, `to`)
+    /// and scopes them to the caller.
     init(query: inout QueryParameters, identity: Identity) {
         organizationID = identity.organizationID
         action = query.choice("action", as: EventAction.self)
