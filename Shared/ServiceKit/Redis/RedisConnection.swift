@@ -83,12 +83,14 @@ package final class RedisConnection: RedisCommandExecutor {
         channel.close(promise: nil)
     }
 
-    /// The TCP options every Redis connection uses.
+    /// The TCP options every Redis connection uses. `TCP_NODELAY` is a TCP-level option (`tcpOption`):
+    /// `socketOption(.tcp_nodelay)` would set option 1 at the socket level, which is `SO_DEBUG`, refused
+    /// without `CAP_NET_ADMIN`, so every connection failed in a container or as an ordinary user.
     static func bootstrap(settings: RedisSettings, group: any EventLoopGroup) -> ClientBootstrap {
         ClientBootstrap(group: group)
             .connectTimeout(.milliseconds(settings.connectTimeout.milliseconds))
             .channelOption(.socketOption(.so_keepalive), value: 1)
-            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.tcpOption(.tcp_nodelay), value: 1)
     }
 
     /// The commands that prepare a new connection: `AUTH` and `SELECT` as configured.
