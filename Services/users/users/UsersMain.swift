@@ -6,13 +6,13 @@ import ServiceKit
 import UsersApp
 
 /// The users executable: without arguments it runs the service; `create-admin` makes an admin from the
-/// command line, for a deployment whose registration is closed.
+/// command line, for a deployment whose registration is closed; `healthcheck` probes the running service.
 @main
 struct UsersCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "users",
         abstract: "The users service: accounts, login and tokens, manager profiles and organizations.",
-        subcommands: [Serve.self, CreateAdmin.self],
+        subcommands: [Serve.self, CreateAdmin.self, Healthcheck.self],
         defaultSubcommand: Serve.self
     )
 }
@@ -29,6 +29,17 @@ struct Serve: AsyncParsableCommand {
         ) { configuration, logger in
             try await buildApplication(configuration: configuration, logger: logger)
         }
+    }
+}
+
+/// `users healthcheck`: the container image's health probe, as every service has it (`ServiceMain`).
+struct Healthcheck: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Exit 0 when the service running with the same settings answers /health/ready with 200."
+    )
+
+    func run() async {
+        await ServiceMain.healthcheck(service: UsersService.name, defaultPort: UsersService.defaultPort)
     }
 }
 

@@ -4,9 +4,11 @@ import Logging
 
 /// What every executable's `@main` does: read the configuration (a bad value stops the process with one
 /// line naming the variable, missing production secrets with one line naming them all), set up logging,
-/// build the application and run it until SIGTERM or SIGINT.
+/// build the application and run it until SIGTERM or SIGINT. `<service> healthcheck` probes the running
+/// service instead (see `HealthProbe`).
 package enum ServiceMain {
-    /// Runs the service; `secrets` are the variables it needs in production beyond the shared ones.
+    /// Runs the service, or its health probe when the first argument is `healthcheck`; `secrets` are the
+    /// variables it needs in production beyond the shared ones.
     package static func run<App: ApplicationProtocol>(
         service: String,
         defaultPort: Int,
@@ -14,6 +16,9 @@ package enum ServiceMain {
         secrets: [String] = [],
         build: @Sendable (ServiceConfiguration, Logger) async throws -> App
     ) async {
+        if CommandLine.arguments.dropFirst().first == "healthcheck" {
+            await healthcheck(service: service, defaultPort: defaultPort)
+        }
         let configuration: ServiceConfiguration
         do {
             configuration = try ServiceConfiguration(
@@ -40,6 +45,14 @@ package enum ServiceMain {
             logger.critical("stopping on error", metadata: ["error": "\(error)"])
             fail(service, error)
         }
+    }
+
+    /// `<service> healthcheck`: exits 0 when the service running with the same settings answers ready, 1
+    /// otherwise, printing what it saw (a container engine keeps it in the health log).
+    package static func healthcheck(service: String, defaultPort: Int) async -> Never {
+        let outcome = await HealthProbe.probe(settings: Settings().scoped(to: service), defaultPort: defaultPort)
+        print("\(service): \(outcome.message)")
+        exit(outcome.ready ? 0 : 1)
     }
 
     private static func fail(_ service: String, _ error: any Error) -> Never {
