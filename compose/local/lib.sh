@@ -306,7 +306,7 @@ write_nginx_conf() {
     done
     local user_line=""
     [ "$(id -u)" = 0 ] && user_line="user root;"
-    sed -e "s|@USER@|$user_line|" -e "s|@DATA@|$DATA_DIR|g" -e "s|@PROXY_PORT@|$PROXY_PORT|g" \
+    sed -e "s|@USER@|$user_line|" -e "s|@DATA@|$DATA_DIR|g" -e "s|@ROOT@|$ROOT|g" -e "s|@PROXY_PORT@|$PROXY_PORT|g" \
         -e "s|@UPSTREAMS@|$upstreams|" "$ROOT/compose/local/nginx.conf.template" >"$conf"
     echo "$conf"
 }
