@@ -17,6 +17,12 @@ enum Proxy {
         }
     }
 
+    /// The quoting core's ingestion key of the system under test: `INGEST_KEY`, else the key a development
+    /// system accepts when it has none configured (a production deployment has generated ones).
+    static var ingestKey: String {
+        ProcessInfo.processInfo.environment["INGEST_KEY"] ?? "dev-ingest-key"
+    }
+
     struct SystemNotRunning: Error, CustomStringConvertible {
         var description: String {
             "PROXY_URL is not set: run compose/local/test, or compose/local/up --detach and PROXY_URL=http://127.0.0.1:8080"

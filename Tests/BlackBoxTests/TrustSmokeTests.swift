@@ -111,7 +111,8 @@ struct TrustSmokeTests {
     @Test("X-Forwarded-For written by the client changes nothing: the audit trail and limits see the proxy's view")
     func forwardedForIgnored() async throws {
         let admin = try await Self.registerAdmin()
-        for forwarded in ["203.0.113.7", "198.51.100.23"] {
+        let claimed = ["203.0.113.7", "198.51.100.23"]
+        for forwarded in claimed {
             let answer = try await Proxy.send(
                 "POST",
                 "api/auth/login",
@@ -130,7 +131,10 @@ struct TrustSmokeTests {
                 .filter { $0.eventType == "users.login_failed" }.compactMap(\.actor?.ip)
             if addresses.count < 2 { try await Task.sleep(for: .milliseconds(250)) }
         }
-        #expect(addresses == ["127.0.0.1", "127.0.0.1"], "the proxy's view of the client, not what it claimed")
+        // The proxy's view of this client: 127.0.0.1 on one machine, the network's gateway behind a container
+        // engine's port; the same for both attempts, and never what the client claimed.
+        #expect(addresses.count == 2 && Set(addresses).count == 1, "\(addresses)")
+        #expect(!addresses.contains(where: claimed.contains), "\(addresses)")
     }
 
     @Test("answers carry the hardening headers, name no service, and keep only well-formed request ids")
@@ -162,7 +166,7 @@ struct TrustSmokeTests {
                 "POST",
                 "api/activity/events",
                 raw: forged,
-                headers: ["X-Api-Key": "dev-ingest-key"]
+                headers: ["X-Api-Key": Proxy.ingestKey]
             )
             #expect(answer.status == 403, "\(answer.text)")
             #expect(answer.headers["content-type"] == Problem.mediaType)
