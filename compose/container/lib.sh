@@ -28,8 +28,12 @@ ensure_container_tools() {
     ensure_packages podman runc netavark aardvark-dns docker-compose mmdebstrap
 }
 
+# docker-compose on the deployment, with podman's network options (podman.yml) and any extra -f files in
+# COMPOSE_EXTRA_FILES.
 compose() {
-    docker-compose --project-directory "$ROOT/compose" -f "$COMPOSE_FILE" --env-file "$ENV_FILE" "$@"
+    local files=(-f "$COMPOSE_FILE" -f "$ROOT/compose/container/podman.yml") extra
+    for extra in ${COMPOSE_EXTRA_FILES:-}; do files+=(-f "$extra"); done
+    docker-compose --project-directory "$ROOT/compose" "${files[@]}" --env-file "$ENV_FILE" "$@"
 }
 
 engine_running() { curl -fsS --unix-socket "$STATE_DIR/podman.sock" http://podman/_ping >/dev/null 2>&1; }
