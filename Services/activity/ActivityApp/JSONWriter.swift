@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import NIOCore
 
@@ -65,10 +66,10 @@ struct JSONWriter {
         uuid(value)
     }
 
-    /// A UUID as a string, in the uppercase form Foundation's encoder writes.
+    /// A UUID as a string, in its wire form (lower case).
     mutating func uuid(_ value: UUID) {
         buffer.writeInteger(UInt8(ascii: "\""))
-        buffer.writeString(value.uuidString)
+        buffer.writeString(value.wireString)
         buffer.writeInteger(UInt8(ascii: "\""))
         needsComma = true
     }

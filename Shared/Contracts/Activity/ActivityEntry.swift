@@ -69,4 +69,15 @@ public struct IngestionReceipt: Codable, Sendable, Equatable {
         self.accepted = accepted
         self.ids = ids
     }
+
+    private enum CodingKeys: String, CodingKey {
+        case accepted, ids
+    }
+
+    /// The ids in their wire form (lower case), as every UUID on the wire.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(accepted, forKey: .accepted)
+        try container.encode(ids.map(\.wireString), forKey: .ids)
+    }
 }
