@@ -82,7 +82,7 @@ struct QuotingDemo: AsyncParsableCommand {
             token: admin.accessToken
         )
         if let organizationFile {
-            try admin.organization.id.uuidString.lowercased().write(
+            try admin.organization.id.wireString.write(
                 toFile: organizationFile,
                 atomically: true,
                 encoding: .utf8
@@ -115,7 +115,7 @@ struct QuotingDemo: AsyncParsableCommand {
         }
         print(
             """
-            demo organization "\(organization)" (\(admin.organization.id.uuidString.lowercased())): \(customers) customers, \
+            demo organization "\(organization)" (\(admin.organization.id.wireString)): \(customers) customers, \
             \(quotes) quotes, \(events.count) events published in \(String(format: "%.1f", Date().timeIntervalSince(started))) s
               admin:   \(adminEmail) / \(password)
               manager: \(managerEmail) / \(password)
@@ -237,7 +237,7 @@ struct HistoryGenerator {
                 id: id,
                 number: number,
                 customerID: customer.id,
-                managerID: users[index % users.count].uuidString.lowercased(),
+                managerID: users[index % users.count].wireString,
                 status: .draft,
                 totalAmount: amount,
                 currency: currency.code,

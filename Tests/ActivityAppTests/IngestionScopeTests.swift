@@ -72,7 +72,7 @@ struct IngestionScopeTests {
                 action: .update,
                 organization: harness.otherOrganization,
                 resourceType: "user",
-                resourceID: harness.otherManager.uuidString.lowercased(),
+                resourceID: harness.otherManager.wireString,
                 payload: ["role": "admin"]
             )
             let batch = try Self.body([try Self.json(harness.envelope()), try Self.json(forged)])

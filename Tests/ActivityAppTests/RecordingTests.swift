@@ -72,7 +72,7 @@ struct RecordingTests {
                     try await redis.streamAdd(
                         harness.environment.stream,
                         fields: [
-                            StreamField("id", id.uuidString.lowercased()), StreamField("type", type),
+                            StreamField("id", id.wireString), StreamField("type", type),
                             origin.map { StreamField("origin", $0) }, StreamField("envelope", ByteBuffer(data: body)),
                         ].compactMap { $0 }
                     )

@@ -35,7 +35,7 @@ struct EventFlowSmokeTests {
             if recorded == nil { try await Task.sleep(for: .milliseconds(1500)) }
         }
         let entry = try #require(recorded, "the registration reached the activity log within a minute")
-        #expect(entry.resourceID == registration.user.id.uuidString.lowercased())
+        #expect(entry.resourceID == registration.user.id.wireString)
         #expect(entry.organizationID == registration.organization.id)
         #expect(entry.source.service == "users")
         let payload = String(decoding: try ContractJSON.makeEncoder().encode(entry.payload), as: UTF8.self)

@@ -71,7 +71,7 @@ struct FeedbackSmokeTests {
         for status in [FeedbackStatus.inProgress, .resolved] {
             let reviewed = try await Proxy.send(
                 "PATCH",
-                "api/admin/feedback/\(item.id.uuidString.lowercased())",
+                "api/admin/feedback/\(item.id.wireString)",
                 json: FeedbackReview(status: status, adminNote: "Исправлено в smoke"),
                 token: admin.accessToken
             )
@@ -80,7 +80,7 @@ struct FeedbackSmokeTests {
 
         let detail = try await Proxy.send(
             "GET",
-            "api/admin/feedback/\(item.id.uuidString.lowercased())",
+            "api/admin/feedback/\(item.id.wireString)",
             token: admin.accessToken
         )
         #expect(detail.status == 200, "\(detail.text)")

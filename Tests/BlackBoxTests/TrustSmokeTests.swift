@@ -73,7 +73,7 @@ struct TrustSmokeTests {
 
         let demote = try await Proxy.send(
             "PATCH",
-            "api/users/\(demoted.id.uuidString.lowercased())",
+            "api/users/\(demoted.id.wireString)",
             raw: #"{"role":"manager"}"#,
             token: admin.accessToken
         )
@@ -82,7 +82,7 @@ struct TrustSmokeTests {
 
         let deactivate = try await Proxy.send(
             "PATCH",
-            "api/users/\(deactivated.id.uuidString.lowercased())",
+            "api/users/\(deactivated.id.wireString)",
             raw: #"{"active":false}"#,
             token: admin.accessToken
         )
@@ -156,10 +156,10 @@ struct TrustSmokeTests {
     @Test("the quoting core's key cannot ingest a platform event in another service's name, for any tenant")
     func forgedPlatformEvents() async throws {
         let admin = try await Self.registerAdmin()
-        let organization = admin.organization.id.uuidString.lowercased()
+        let organization = admin.organization.id.wireString
         let forgeries = [
-            #"{"id":"\#(UUID().uuidString.lowercased())","type":"rates.published","version":1,"occurred_at":"2026-01-02T12:00:00Z","source":{"service":"rates"},"organization_id":null,"resource":{"type":"exchange_rates","id":"2026-01-02"},"action":"create","payload":{"date":"2026-01-02","rates":{"USD":"999999"}}}"#,
-            #"{"id":"\#(UUID().uuidString.lowercased())","type":"users.role_changed","version":1,"occurred_at":"2026-01-02T12:00:00Z","source":{"service":"users"},"organization_id":"\#(organization)","resource":{"type":"user","id":"x"},"action":"update","payload":{}}"#,
+            #"{"id":"\#(UUID().wireString)","type":"rates.published","version":1,"occurred_at":"2026-01-02T12:00:00Z","source":{"service":"rates"},"organization_id":null,"resource":{"type":"exchange_rates","id":"2026-01-02"},"action":"create","payload":{"date":"2026-01-02","rates":{"USD":"999999"}}}"#,
+            #"{"id":"\#(UUID().wireString)","type":"users.role_changed","version":1,"occurred_at":"2026-01-02T12:00:00Z","source":{"service":"users"},"organization_id":"\#(organization)","resource":{"type":"user","id":"x"},"action":"update","payload":{}}"#,
         ]
         for forged in forgeries {
             let answer = try await Proxy.send(

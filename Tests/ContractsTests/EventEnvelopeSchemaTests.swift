@@ -99,7 +99,7 @@ struct EventEnvelopeSchemaTests {
     func eventIDs() {
         let earlier = EventID.make(at: Date(timeIntervalSince1970: 1_700_000_000))
         let later = EventID.make(at: Date(timeIntervalSince1970: 1_700_000_001))
-        #expect(earlier.uuidString.lowercased() < later.uuidString.lowercased())
+        #expect(earlier.wireString < later.wireString)
         #expect(Array(earlier.uuidString)[14] == "7")
         #expect(EventID.timestamp(of: earlier) == Date(timeIntervalSince1970: 1_700_000_000))
     }

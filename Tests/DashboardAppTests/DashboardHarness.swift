@@ -61,7 +61,7 @@ struct DashboardHarness: Sendable {
             try await redis.streamAdd(
                 environment.stream,
                 fields: [
-                    StreamField("id", envelope.id.uuidString.lowercased()), StreamField("type", type),
+                    StreamField("id", envelope.id.wireString), StreamField("type", type),
                     publisher.map { StreamField("origin", $0) }, StreamField("envelope", ByteBuffer(data: body)),
                 ].compactMap { $0 }
             )

@@ -211,12 +211,12 @@ struct FeedbackReviewTests {
             #expect(events[1].payload["changes"]?["status"] == ["before": "in_progress", "after": "resolved"])
             #expect(
                 events[1].payload["changes"]?["resolved_by"]
-                    == ["before": nil, "after": .string(harness.admin.uuidString.lowercased())]
+                    == ["before": nil, "after": .string(harness.admin.wireString)]
             )
             #expect(events[2].payload["changes"]?["resolved_by"]?["after"] == JSONValue.null)
             #expect(events[1].action == .update)
             #expect(events[1].actor?.userID == harness.admin)
-            #expect(events[1].resource == EventResource(type: "feedback", id: item.id.uuidString.lowercased()))
+            #expect(events[1].resource == EventResource(type: "feedback", id: item.id.wireString))
             #expect(events[1].payload["changes"]?["message"] == nil, "only what changed")
         }
     }

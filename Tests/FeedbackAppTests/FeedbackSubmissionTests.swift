@@ -68,7 +68,7 @@ struct FeedbackSubmissionTests {
             let item = try response.decode(FeedbackItem.self)
             let event = try #require(try await harness.events("feedback.created", count: 1).first)
             #expect(event.action == .create)
-            #expect(event.resource == EventResource(type: "feedback", id: item.id.uuidString.lowercased()))
+            #expect(event.resource == EventResource(type: "feedback", id: item.id.wireString))
             #expect(event.organizationID == harness.organization)
             #expect(event.actor?.userID == harness.manager)
             #expect(event.actor?.userAgent == "Safari/17")
@@ -232,7 +232,7 @@ struct FeedbackSubmissionTests {
             let created = try await harness.events("feedback.created", count: 4)
             #expect(
                 created.map(\.resource.id)
-                    == [first, different, otherUser, later].map { $0.id.uuidString.lowercased() }
+                    == [first, different, otherUser, later].map { $0.id.wireString }
             )
             #expect(try await harness.storedSubmissions() == 4)
         }

@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import Logging
 import PostgresNIO
@@ -132,7 +133,7 @@ package enum TestInfrastructure {
 
     /// A name no other test (or earlier run) uses, for schemas, keys and streams.
     package static func uniqueName(_ prefix: String) -> String {
-        "\(prefix)_\(UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12))"
+        "\(prefix)_\(UUID().wireString.replacingOccurrences(of: "-", with: "").prefix(12))"
     }
 }
 

@@ -170,7 +170,7 @@ struct PasswordTests {
 
             let issuedEvent = try await harness.event("users.password_reset_issued")
             #expect(issuedEvent.actor?.userID == admin.user.id)
-            #expect(issuedEvent.resource.id == manager.id.uuidString.lowercased())
+            #expect(issuedEvent.resource.id == manager.id.wireString)
             let completed = try await harness.event("users.password_reset_completed")
             #expect(completed.actor?.userID == manager.id)
             #expect(completed.organizationID == admin.organization.id)

@@ -105,8 +105,8 @@ struct CreateAdmin: AsyncParsableCommand {
             : "\(admin.user.email) is already its admin"
         let body = #"{"reset_token":"\#(admin.resetToken)","new_password":"<10 to 72 bytes>"}"#
         return """
-            \(organization) (id \(admin.organization.id.uuidString.lowercased())); \(user) \
-            (id \(admin.user.id.uuidString.lowercased())).
+            \(organization) (id \(admin.organization.id.wireString)); \(user) \
+            (id \(admin.user.id.wireString)).
 
             One-time password reset token, valid until \(Timestamp.format(admin.resetExpiresAt)):
 

@@ -35,8 +35,8 @@ package struct AccessTokenClaims: JWTPayload, Equatable {
         lifetime: Duration,
         tokenID: UUID = UUID()
     ) {
-        self.subject = SubjectClaim(value: identity.userID.uuidString.lowercased())
-        self.organization = identity.organizationID.uuidString.lowercased()
+        self.subject = SubjectClaim(value: identity.userID.wireString)
+        self.organization = identity.organizationID.wireString
         self.role = identity.role.rawValue
         self.email = identity.email
         self.issuer = IssuerClaim(value: issuer)
@@ -45,7 +45,7 @@ package struct AccessTokenClaims: JWTPayload, Equatable {
         self.expiresAt = ExpirationClaim(value: issuedAt.addingTimeInterval(seconds))
         self.notBefore = NotBeforeClaim(value: issuedAt)
         self.issuedAt = IssuedAtClaim(value: issuedAt)
-        self.tokenID = IDClaim(value: tokenID.uuidString.lowercased())
+        self.tokenID = IDClaim(value: tokenID.wireString)
     }
 
     /// Time, issuer and audience checks are done by ``AccessTokenVerifier`` with its leeway and settings.

@@ -21,7 +21,7 @@ package struct Identity: Sendable, Equatable {
         self.organizationID = organizationID
         self.role = role
         self.email = email
-        self.userIDText = userID.uuidString.lowercased()
-        self.organizationIDText = organizationID.uuidString.lowercased()
+        self.userIDText = userID.wireString
+        self.organizationIDText = organizationID.wireString
     }
 }

@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 import Logging
 import NIOCore
@@ -56,7 +57,7 @@ package final class TokenRevocations: Service, Sendable {
     /// Redis cannot be reached: the caller must then not report the change as done.
     package func revokeTokens(of userID: UUID, at time: Date = Date()) async throws {
         let milliseconds = (time.timeIntervalSince1970 * 1000).rounded(.up)
-        let user = userID.uuidString.lowercased()
+        let user = userID.wireString
         let replies = try await redis.pipeline([
             RedisCommand("HSET", [.string(Self.key), .string(user), .string(String(Int64(milliseconds)))]),
             RedisCommand("PUBLISH", [.string(Self.channel), .string("\(user) \(Int64(milliseconds))")]),

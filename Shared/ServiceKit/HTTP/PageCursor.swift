@@ -1,3 +1,4 @@
+import Contracts
 import Foundation
 
 /// A position in a list ordered by a row's time and id: handed to clients as opaque text (`next_cursor`), it
@@ -32,6 +33,6 @@ package struct PageCursor: Sendable, Equatable {
 
     /// The opaque text handed to clients.
     package var text: String {
-        Base64URL.encode(Data("\(microseconds)/\(id.uuidString.lowercased())".utf8))
+        Base64URL.encode(Data("\(microseconds)/\(id.wireString)".utf8))
     }
 }

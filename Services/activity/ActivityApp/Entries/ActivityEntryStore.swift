@@ -49,7 +49,7 @@ struct ActivityEntryStore: Sendable {
         // envelope can never hold (it refuses unescaped control characters), and NULLIF restores it.
         let absent = "\u{1}"
         func text(_ value: String?) -> String { value ?? absent }
-        func text(_ value: UUID?) -> String { value?.uuidString ?? absent }
+        func text(_ value: UUID?) -> String { value?.wireString ?? absent }
         let ids = envelopes.map(\.envelope.id)
         let occurredAt = envelopes.map(\.occurredAt)
         let organizations = envelopes.map { text($0.envelope.organizationID) }

@@ -60,7 +60,7 @@ struct ActivityFilter: Sendable, Equatable {
     /// The filters as recorded in the export event's payload.
     var description: JSONValue {
         var members: [String: JSONValue] = [:]
-        if let actorID { members["user_id"] = .string(actorID.uuidString.lowercased()) }
+        if let actorID { members["user_id"] = .string(actorID.wireString) }
         if let action { members["action"] = .string(action.rawValue) }
         if let resourceType { members["resource_type"] = .string(resourceType) }
         if let resourceID { members["resource_id"] = .string(resourceID) }

@@ -11,7 +11,7 @@ struct DashboardCache: Sendable {
     let ttl: Duration
 
     func invalidate(organizations: Set<UUID>) async {
-        let tags = organizations.map { $0.uuidString.lowercased() }
+        let tags = organizations.map { $0.wireString }
         await stats.invalidate(tags: tags)
         await trends.invalidate(tags: tags)
     }

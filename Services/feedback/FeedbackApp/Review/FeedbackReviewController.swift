@@ -90,7 +90,7 @@ struct FeedbackReviewController: Sendable {
             try await events.record(
                 "feedback.updated",
                 .update,
-                resource: EventResource(type: "feedback", id: updated.id.uuidString.lowercased()),
+                resource: EventResource(type: "feedback", id: updated.id.wireString),
                 payload: ChangeSet.payload(before: before.auditFields, after: updated.auditFields),
                 context: context,
                 on: connection

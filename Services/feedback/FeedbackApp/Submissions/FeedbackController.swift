@@ -82,7 +82,7 @@ struct FeedbackController: Sendable {
                 try await events.record(
                     "feedback.created",
                     .create,
-                    resource: EventResource(type: "feedback", id: item.id.uuidString.lowercased()),
+                    resource: EventResource(type: "feedback", id: item.id.wireString),
                     payload: ["after": .object(item.auditFields)],
                     context: context,
                     on: connection

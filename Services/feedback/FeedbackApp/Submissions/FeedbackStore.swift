@@ -36,7 +36,7 @@ struct FeedbackStore: Sendable {
     func lockSubmissions(of userID: UUID, on connection: PostgresConnection) async throws {
         let rows = try await connection.query(
             """
-            SELECT pg_advisory_xact_lock(hashtext('feedback.submissions'), hashtext(\(userID.uuidString.lowercased())))
+            SELECT pg_advisory_xact_lock(hashtext('feedback.submissions'), hashtext(\(userID.wireString)))
             """,
             logger: logger
         )
@@ -316,7 +316,7 @@ extension FeedbackItem {
             "user_agent": JSONValue(context.userAgent), "app_version": JSONValue(context.appVersion),
             "locale": JSONValue(context.locale), "viewport": JSONValue(context.viewport),
             "resolved_at": JSONValue(resolvedAt.map(Timestamp.format)),
-            "resolved_by": JSONValue(resolvedBy.map { $0.uuidString.lowercased() }),
+            "resolved_by": JSONValue(resolvedBy.map { $0.wireString }),
         ]
     }
 

@@ -127,11 +127,11 @@ package func createFirstAdmin(
                 try await events.recordSystemEvent(
                     "users.created",
                     .create,
-                    resource: EventResource(type: "user", id: user.id.uuidString.lowercased()),
+                    resource: EventResource(type: "user", id: user.id.wireString),
                     payload: [
                         "email": .string(user.email), "after": .object(user.auditFields), "via": "create-admin",
                         "organization": [
-                            "id": .string(organization.id.uuidString.lowercased()),
+                            "id": .string(organization.id.wireString),
                             "name": .string(organization.name), "created": .bool(createdOrganization),
                         ],
                     ],
@@ -143,7 +143,7 @@ package func createFirstAdmin(
             try await events.recordSystemEvent(
                 "users.password_reset_issued",
                 .create,
-                resource: EventResource(type: "user", id: user.id.uuidString.lowercased()),
+                resource: EventResource(type: "user", id: user.id.wireString),
                 payload: PasswordController.issuedPayload(issued, email: user.email, via: "create-admin"),
                 organizationID: organization.id,
                 on: connection

@@ -85,7 +85,7 @@ struct UserAdminController: Sendable {
             try await events.record(
                 "users.created",
                 .create,
-                resource: EventResource(type: "user", id: user.id.uuidString.lowercased()),
+                resource: EventResource(type: "user", id: user.id.wireString),
                 payload: ["email": .string(user.email), "after": .object(user.auditFields)],
                 context: context,
                 on: connection
@@ -138,7 +138,7 @@ struct UserAdminController: Sendable {
             try await events.record(
                 "users.updated",
                 .update,
-                resource: EventResource(type: "user", id: updated.id.uuidString.lowercased()),
+                resource: EventResource(type: "user", id: updated.id.wireString),
                 payload: changes,
                 context: context,
                 on: connection

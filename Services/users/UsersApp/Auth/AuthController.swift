@@ -68,10 +68,10 @@ struct AuthController: Sendable {
             try await events.record(
                 "users.registered",
                 .create,
-                resource: EventResource(type: "user", id: user.id.uuidString.lowercased()),
+                resource: EventResource(type: "user", id: user.id.wireString),
                 payload: [
                     "organization": [
-                        "id": .string(organization.id.uuidString.lowercased()), "name": .string(organization.name),
+                        "id": .string(organization.id.wireString), "name": .string(organization.name),
                     ],
                     "email": .string(user.email), "role": "admin", "full_name": .string(user.fullName),
                 ],
@@ -117,7 +117,7 @@ struct AuthController: Sendable {
             try await events.record(
                 "users.logged_in",
                 .other,
-                resource: EventResource(type: "user", id: user.id.uuidString.lowercased()),
+                resource: EventResource(type: "user", id: user.id.wireString),
                 actor: user.identity,
                 context: context,
                 on: connection
@@ -139,7 +139,7 @@ struct AuthController: Sendable {
             try await events.record(
                 "users.login_failed",
                 .other,
-                resource: EventResource(type: "user", id: account?.id.uuidString.lowercased()),
+                resource: EventResource(type: "user", id: account?.id.wireString),
                 payload: ["email": .string(email), "reason": .string(reason)],
                 organizationID: account?.organizationID,
                 context: context,
@@ -163,8 +163,8 @@ struct AuthController: Sendable {
                 try await events.record(
                     "users.token_family_revoked",
                     .other,
-                    resource: EventResource(type: "user", id: user.id.uuidString.lowercased()),
-                    payload: ["family_id": .string(family.uuidString.lowercased()), "reason": "refresh token reused"],
+                    resource: EventResource(type: "user", id: user.id.wireString),
+                    payload: ["family_id": .string(family.wireString), "reason": "refresh token reused"],
                     actor: user.identity,
                     context: context,
                     on: connection
@@ -194,8 +194,8 @@ struct AuthController: Sendable {
             try await events.record(
                 "users.logged_out",
                 .other,
-                resource: EventResource(type: "user", id: revoked.user.uuidString.lowercased()),
-                payload: ["family_id": .string(revoked.family.uuidString.lowercased())],
+                resource: EventResource(type: "user", id: revoked.user.wireString),
+                payload: ["family_id": .string(revoked.family.wireString)],
                 context: context,
                 on: connection
             )

@@ -83,7 +83,7 @@ struct OrganizationController: Sendable {
             try await events.record(
                 "organizations.updated",
                 .update,
-                resource: EventResource(type: "organization", id: updated.id.uuidString.lowercased()),
+                resource: EventResource(type: "organization", id: updated.id.wireString),
                 payload: changes,
                 context: context,
                 on: connection

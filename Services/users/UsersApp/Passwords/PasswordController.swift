@@ -67,7 +67,7 @@ struct PasswordController: Sendable {
             try await events.record(
                 "users.password_changed",
                 .update,
-                resource: EventResource(type: "user", id: user.id.uuidString.lowercased()),
+                resource: EventResource(type: "user", id: user.id.wireString),
                 context: context,
                 on: connection
             )
@@ -98,7 +98,7 @@ struct PasswordController: Sendable {
             try await events.record(
                 "users.password_reset_issued",
                 .create,
-                resource: EventResource(type: "user", id: user.id.uuidString.lowercased()),
+                resource: EventResource(type: "user", id: user.id.wireString),
                 payload: Self.issuedPayload(issued, email: user.email),
                 context: context,
                 on: connection
@@ -156,8 +156,8 @@ struct PasswordController: Sendable {
             try await events.record(
                 "users.password_reset_completed",
                 .update,
-                resource: EventResource(type: "user", id: user.id.uuidString.lowercased()),
-                payload: ["reset_id": .string(presented.id.uuidString.lowercased())],
+                resource: EventResource(type: "user", id: user.id.wireString),
+                payload: ["reset_id": .string(presented.id.wireString)],
                 actor: user.identity,
                 context: context,
                 on: connection
@@ -178,9 +178,9 @@ struct PasswordController: Sendable {
         try await events.record(
             "users.password_reset_refused",
             .other,
-            resource: EventResource(type: "user", id: presented.user.id.uuidString.lowercased()),
+            resource: EventResource(type: "user", id: presented.user.id.wireString),
             payload: [
-                "reset_id": .string(presented.id.uuidString.lowercased()), "reason": .string(refusal.rawValue),
+                "reset_id": .string(presented.id.wireString), "reason": .string(refusal.rawValue),
             ],
             organizationID: presented.user.organizationID,
             context: context,
@@ -192,7 +192,7 @@ struct PasswordController: Sendable {
     /// when, and `via` what when not through this route.
     static func issuedPayload(_ issued: PasswordResetStore.Issued, email: String, via: String? = nil) -> JSONValue {
         var payload: [String: JSONValue] = [
-            "reset_id": .string(issued.id.uuidString.lowercased()), "email": .string(email),
+            "reset_id": .string(issued.id.wireString), "email": .string(email),
             "expires_at": .string(Timestamp.format(issued.expiresAt)),
         ]
         if let via { payload["via"] = .string(via) }

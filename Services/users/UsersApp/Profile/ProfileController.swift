@@ -61,7 +61,7 @@ struct ProfileController: Sendable {
                 try await events.record(
                     "users.profile_updated",
                     .update,
-                    resource: EventResource(type: "user", id: user.id.uuidString.lowercased()),
+                    resource: EventResource(type: "user", id: user.id.wireString),
                     payload: changes,
                     context: context,
                     on: connection
