@@ -21,21 +21,35 @@ final class PrivateRedisServer: Sendable {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     }
 
-    /// A port nothing listens on now: the kernel's pick for a socket bound to port 0.
+    /// A port nothing listens on now, below the kernel's ephemeral range. A test connects to its server's port
+    /// while the server is down; were that port in the ephemeral range, a connect could be given it as its own
+    /// local port and connect to itself (TCP simultaneous open), holding the port so that the server could not
+    /// bind it again ("did not start"). Outside the range no outgoing connection ever takes it.
     static func freePort() -> Int {
+        let lowestEphemeral =
+            (try? String(contentsOfFile: "/proc/sys/net/ipv4/ip_local_port_range", encoding: .utf8))
+            .flatMap { $0.split(whereSeparator: \.isWhitespace).first.flatMap { Int($0) } } ?? 32_768
+        let candidates = 10_000..<max(10_001, lowestEphemeral)
+        for _ in 0..<100 {
+            let port = Int.random(in: candidates)
+            if bindable(port) { return port }
+        }
+        return Int.random(in: candidates)
+    }
+
+    /// Whether a socket can bind `port` on 127.0.0.1 now.
+    private static func bindable(_ port: Int) -> Bool {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(descriptor) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        address.sin_port = UInt16(port).bigEndian
+        return withUnsafePointer(to: &address) { pointer in
             pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { socketAddress in
-                bind(descriptor, socketAddress, length) == 0 && getsockname(descriptor, socketAddress, &length) == 0
+                bind(descriptor, socketAddress, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0
             }
         }
-        return bound ? Int(UInt16(bigEndian: address.sin_port)) : Int.random(in: 20_000..<30_000)
     }
 
     var settings: RedisSettings {
