@@ -41,10 +41,16 @@ package final class RedisClient: RedisCommandExecutor, Service {
         try await nextConnection().pipeline(commands)
     }
 
-    /// The pooled connections in turn.
+    /// The pooled connections in turn, passing over one that waits out a reconnection back-off while another
+    /// does not: after Redis comes back, the first connection to reconnect serves every command instead of
+    /// half of them failing until each has its turn. When all wait, the turn's slot refuses as before.
     private func nextConnection() async throws -> RedisConnection {
-        let index = nextSlot.wrappingAdd(1, ordering: .relaxed).oldValue
-        return try await slots[index % slots.count].connection()
+        let turn = Int(UInt(bitPattern: nextSlot.wrappingAdd(1, ordering: .relaxed).oldValue) % UInt(slots.count))
+        for offset in 0..<slots.count {
+            let slot = slots[(turn + offset) % slots.count]
+            if !slot.isWaitingOutBackoff { return try await slot.connection() }
+        }
+        return try await slots[turn].connection()
     }
 
     /// A connection of its own, for blocking commands; the caller closes it.
@@ -149,6 +155,14 @@ private final class ConnectionSlot: Sendable {
                 promise.fail(error)
                 throw error
             }
+        }
+    }
+
+    /// Whether the slot would refuse a command now, waiting out a back-off after failed connection attempts.
+    var isWaitingOutBackoff: Bool {
+        state.withLock { state in
+            if case .idle(_, let retryAt?) = state { return retryAt > .now }
+            return false
         }
     }
 
