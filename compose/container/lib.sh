@@ -149,16 +149,10 @@ build_service_images() {
 write_env_file() {
     [ -s "$ENV_FILE" ] && return
     mkdir -p "$STATE_DIR" && chmod 700 "$STATE_DIR"
-    local keys pem seed public
-    pem=$(openssl genpkey -algorithm ed25519)
-    seed=$(printf '%s\n' "$pem" | openssl pkey -outform DER | tail -c 32 | basenc --base64url | tr -d '=\n')
-    public=$(printf '%s\n' "$pem" | openssl pkey -pubout -outform DER | tail -c 32 | basenc --base64url | tr -d '=\n')
-    keys="quoting-core:quote.*|customer.*:$(openssl rand -hex 32)"
     cat >"$ENV_FILE.new" <<ENV
 POSTGRES_PASSWORD=$(openssl rand -hex 24)
-JWT_PRIVATE_KEY=k1:$seed
-JWT_PUBLIC_KEYS=k1:$public
-ACTIVITY_INGEST_KEYS=$keys
+$(jwt_key_pair k1)
+ACTIVITY_INGEST_KEYS=quoting-core:quote.*|customer.*:$(openssl rand -hex 32)
 PROXY_PUBLISH=127.0.0.1:$CONTAINER_PROXY_PORT
 QUOTING_IMAGE_PREFIX=$SERVICE_IMAGE_PREFIX
 POSTGRES_IMAGE=$STAND_IN/postgres:15-bookworm
@@ -169,6 +163,15 @@ ENV
 }
 
 env_value() { sed -n "s/^$1=//p" "$ENV_FILE" | tail -n 1; }
+
+# Waits until the deployment is healthy and the proxy on $CONTAINER_PROXY_PORT reaches every service.
+wait_ready_through_proxy() {
+    wait_healthy || return 1
+    for service in "${SERVICES[@]}"; do
+        curl -fs -o /dev/null --retry 30 --retry-delay 1 --retry-all-errors \
+            "http://127.0.0.1:$CONTAINER_PROXY_PORT/health/$service" || { log "the proxy does not reach $service"; return 1; }
+    done
+}
 
 # Waits until every container of the project runs, and those with a healthcheck report healthy, or fails
 # naming those that do not.

@@ -228,19 +228,26 @@ build_services() {
 
 bin_path() { (cd "$ROOT" && swift build -c "$BUILD_CONFIGURATION" --show-bin-path); }
 
+# A new Ed25519 access-token key pair under the key id $1, as the two lines JWT_PUBLIC_KEYS=… and
+# JWT_PRIVATE_KEY=… (base64url, no padding), made with openssl.
+jwt_key_pair() {
+    local pem seed public
+    pem=$(openssl genpkey -algorithm ed25519)
+    # The last 32 bytes of the DER forms are the raw seed (PKCS #8) and the raw public key (SPKI).
+    seed=$(printf '%s\n' "$pem" | openssl pkey -outform DER | tail -c 32 | basenc --base64url | tr -d '=\n')
+    public=$(printf '%s\n' "$pem" | openssl pkey -pubout -outform DER | tail -c 32 | basenc --base64url | tr -d '=\n')
+    printf 'JWT_PUBLIC_KEYS=%s:%s\nJWT_PRIVATE_KEY=%s:%s\n' "$1" "$public" "$1" "$seed"
+}
+
 # The access-token keys of this data folder, made once with openssl: an Ed25519 pair, exported as
 # JWT_PUBLIC_KEYS (every service verifies with it) and JWT_PRIVATE_KEY (only users signs; the others ignore
 # it), unless JWT_PUBLIC_KEYS is already set. Nothing is shared with any other machine or checkout, and no key is in the repository.
 use_local_keys() {
-    local dir=$DATA_DIR/keys pem seed public
+    local dir=$DATA_DIR/keys
     [ -z "${JWT_PUBLIC_KEYS:-}" ] || return 0
     if [ ! -s "$dir/jwt.env" ]; then
         mkdir -p "$dir" && chmod 700 "$dir"
-        pem=$(openssl genpkey -algorithm ed25519)
-        # The last 32 bytes of the DER forms are the raw seed (PKCS #8) and the raw public key (SPKI).
-        seed=$(printf '%s\n' "$pem" | openssl pkey -outform DER | tail -c 32 | basenc --base64url | tr -d '=\n')
-        public=$(printf '%s\n' "$pem" | openssl pkey -pubout -outform DER | tail -c 32 | basenc --base64url | tr -d '=\n')
-        printf 'JWT_PUBLIC_KEYS=local:%s\nJWT_PRIVATE_KEY=local:%s\n' "$public" "$seed" >"$dir/jwt.env.new"
+        jwt_key_pair local >"$dir/jwt.env.new"
         chmod 600 "$dir/jwt.env.new" && mv "$dir/jwt.env.new" "$dir/jwt.env"
     fi
     set -a
