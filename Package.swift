@@ -21,7 +21,8 @@ let services: [(folder: String, module: String, extra: [Target.Dependency])] = [
 let testDataFolders: [String: [String]] = ["rates": ["Fixtures"]]
 
 /// Data files compiled into a service's library (so its executable needs nothing beside it in a container),
-/// and the notes beside them that are neither sources nor resources.
+/// and the notes beside them that are neither sources nor resources. Every service also compiles in its
+/// OpenAPI document, `openapi.json`.
 let libraryData: [String: (resources: [Resource], exclude: [String])] = [
     "users": (
         [.embedInCode("Passwords/CommonPasswords/common-passwords.txt")],
@@ -45,7 +46,9 @@ var targets: [Target] = [
     .target(
         name: "Contracts",
         path: "Shared/Contracts",
-        exclude: ["Schemas"],
+        resources: ["event-envelope", "quote-event", "customer-event"].map {
+            .embedInCode("Schemas/\($0).schema.json")
+        },
         swiftSettings: swiftSettings
     ),
     .systemLibrary(
@@ -76,6 +79,7 @@ var targets: [Target] = [
             .product(name: "Crypto", package: "swift-crypto"),
         ],
         path: "Shared/ServiceKit",
+        resources: [.embedInCode("OpenAPI/platform.json")],
         swiftSettings: swiftSettings
     ),
     .target(
@@ -164,6 +168,12 @@ var targets: [Target] = [
         path: "Benchmarks/activity-load",
         swiftSettings: swiftSettings
     ),
+    .executableTarget(
+        name: "api-docs",
+        dependencies: ["Contracts", "ServiceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+        path: "Tools/api-docs",
+        swiftSettings: swiftSettings
+    ),
 ]
 
 for service in services {
@@ -183,7 +193,7 @@ for service in services {
             ] + service.extra,
             path: "Services/\(service.folder)/\(app)",
             exclude: libraryData[service.folder]?.exclude ?? [],
-            resources: libraryData[service.folder]?.resources,
+            resources: [.embedInCode("openapi.json")] + (libraryData[service.folder]?.resources ?? []),
             swiftSettings: swiftSettings
         ),
         .executableTarget(

@@ -80,6 +80,9 @@ struct EnvelopeScannerTests {
             (#""quote.created""#, #""quote\u002ecreated""#),
             (#""version": 1"#, #""version": 1.0"#),
             (#""version": 1"#, #""version": 1, "version": 2"#),
+            // Longer than an Int holds: refused before it is accumulated (it used to overflow and crash).
+            (#""version": 1"#, #""version": 526270272395040570474496"#),
+            (#""version": 1"#, #""version": -1234567890123456789"#),
             ("10:00:00.123Z", "10:00:00.123z"),
             ("10:00:00.123Z", "10:00:00"),
             ("2026-04-25", "1999-04-25"),

@@ -118,6 +118,21 @@ struct IngestionTests {
         }
     }
 
+    @Test("a version longer than an integer holds is a 422 naming its envelope, and the service keeps answering")
+    func hugeVersion() async throws {
+        try await ActivityHarness.with { harness, client in
+            let envelope = String(decoding: try ContractJSON.makeEncoder().encode(harness.envelope()), as: UTF8.self)
+                .replacingOccurrences(of: #""version":1"#, with: #""version":526270272395040570474496"#)
+            #expect(envelope.contains("526270272395040570474496"))
+            let response = try await harness.ingest(client, json: Data("[\(envelope)]".utf8))
+            #expect(response.status == .unprocessableContent)
+            let problem = try response.decode(Problem.self)
+            #expect(problem.errors?.map(\.field) == ["[0]"], "\(problem)")
+            let again = try await harness.ingest(client, json: Data("[\(envelope)]".utf8))
+            #expect(again.status == .unprocessableContent)
+        }
+    }
+
     @Test("malformed JSON is 400; an empty, oversized or duplicated batch is 422")
     func shapes() async throws {
         try await ActivityHarness.with { harness, client in

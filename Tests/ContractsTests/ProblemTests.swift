@@ -31,15 +31,35 @@ struct ProblemTests {
         #expect(Timestamp.parse("yesterday") == nil)
     }
 
-    @Test("decimals keep every digit through JSON")
+    @Test("decimals travel as exact strings, every digit kept, and only that form is read back")
     func decimals() throws {
-        struct Amount: Codable { var value: Decimal }
-        let decoded = try ContractJSON.makeDecoder().decode(Amount.self, from: Data(#"{"value": 75.5273}"#.utf8))
-        #expect(decoded.value == Decimal(string: "75.5273"))
-        let encoded = String(
-            decoding: try ContractJSON.makeEncoder().encode(Amount(value: Decimal(string: "0.1")!)),
-            as: UTF8.self
+        struct Amounts: Codable, Equatable {
+            var value: Decimal
+            var optional: Decimal?
+            var map: [String: Decimal]
+        }
+        let amounts = Amounts(
+            value: Decimal(string: "0.1")!,
+            optional: Decimal(string: "-123456789012345678.00000001")!,
+            map: ["IRR": Decimal(string: "0.0000588139")!, "UNIT": 100]
         )
-        #expect(encoded == #"{"value":0.1}"#)
+        let encoder = ContractJSON.makeEncoder()
+        encoder.outputFormatting.insert(.sortedKeys)
+        let encoded = String(decoding: try encoder.encode(amounts), as: UTF8.self)
+        #expect(
+            encoded
+                == #"{"map":{"IRR":"0.0000588139","UNIT":"100"},"optional":"-123456789012345678.00000001","value":"0.1"}"#
+        )
+        #expect(try ContractJSON.makeDecoder().decode(Amounts.self, from: Data(encoded.utf8)) == amounts)
+        let absent = try ContractJSON.makeDecoder().decode(Amounts.self, from: Data(#"{"value":"1","map":{}}"#.utf8))
+        #expect(absent.optional == nil)
+        for refused in [
+            #"{"value":75.5273,"map":{}}"#, #"{"value":"1e5","map":{}}"#, #"{"value":"1,5","map":{}}"#,
+            #"{"value":" 1","map":{}}"#, #"{"value":"","map":{}}"#, #"{"value":"1","map":{"X":"-"}}"#,
+        ] {
+            #expect(throws: DecodingError.self, "\(refused)") {
+                try ContractJSON.makeDecoder().decode(Amounts.self, from: Data(refused.utf8))
+            }
+        }
     }
 }

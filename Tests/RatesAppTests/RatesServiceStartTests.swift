@@ -11,6 +11,13 @@ import Testing
 
 @Suite("rates service start-up")
 struct RatesServiceStartTests {
+    @Test("its OpenAPI document describes exactly the routes it registers, both ways")
+    func documentMatchesRoutes() async throws {
+        try await APIDocumentCheck.verify(service: RatesService.name) { configuration, logger in
+            try await buildApplication(configuration: configuration, logger: logger)
+        }
+    }
+
     @Test("starts with its migrations applied, reports ready and serves metrics")
     func startsReady() async throws {
         try await FakeCBR.withMarch2026 { cbr in

@@ -355,7 +355,10 @@ struct EventPipelineTests {
     func relayWritesOrigin() async throws {
         try await IsolatedEnvironment.with { environment in
             let configuration = try TestInfrastructure.configuration(service: "rates", environment.overrides)
-            let platform = await ServicePlatform(configuration: configuration, logger: TestInfrastructure.logger("kit"))
+            let platform = try await ServicePlatform(
+                configuration: configuration,
+                logger: TestInfrastructure.logger("kit")
+            )
             let relay = platform.makeEvents(schema: "producer").relay
             try await withRunningServices([platform.database.client, platform.redis]) {
                 try await Self.prepare(platform.database)

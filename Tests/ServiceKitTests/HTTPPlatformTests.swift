@@ -26,7 +26,7 @@ struct HTTPPlatformTests {
             service: "kit",
             ["HTTP_REQUEST_TIMEOUT": "1s", "HTTP_MAX_BODY_SIZE": "2048"]
         )
-        let platform = await ServicePlatform(configuration: configuration, logger: TestInfrastructure.logger("kit"))
+        let platform = try await ServicePlatform(configuration: configuration, logger: TestInfrastructure.logger("kit"))
         let router = try platform.makeRouter()
         router.post("/echo") { request, context -> Echo in
             try await request.decode(as: Echo.self, context: context)

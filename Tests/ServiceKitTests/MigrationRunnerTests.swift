@@ -60,7 +60,10 @@ struct MigrationRunnerTests {
         try await IsolatedEnvironment.with { environment in
             let schema = TestInfrastructure.uniqueName("mig")
             let configuration = try TestInfrastructure.configuration(service: "kit", environment.overrides)
-            let platform = await ServicePlatform(configuration: configuration, logger: TestInfrastructure.logger("kit"))
+            let platform = try await ServicePlatform(
+                configuration: configuration,
+                logger: TestInfrastructure.logger("kit")
+            )
             let seen = TableSeen()
             let worker = TableWatcher(database: platform.database, table: "\(schema).items", seen: seen)
             let app = try platform.makeApplication(

@@ -18,7 +18,7 @@ struct RateLimitTests {
         -> some ApplicationProtocol
     {
         let configuration = try TestInfrastructure.configuration(service: "kit", overrides)
-        let platform = await ServicePlatform(configuration: configuration, logger: TestInfrastructure.logger("kit"))
+        let platform = try await ServicePlatform(configuration: configuration, logger: TestInfrastructure.logger("kit"))
         let router = try platform.makeRouter(rateLimits: rules)
         router.get("/ping") { _, _ in "pong" }
         router.post("/login") { _, _ in "welcome" }

@@ -130,17 +130,18 @@ make_base_images() {
         -- --change 'CMD ["nginx", "-g", "daemon off;"]' --change 'STOPSIGNAL SIGQUIT'
 }
 
-# Builds the five service images from compose/Dockerfile: the build stage once (podman caches its layers, and
-# the build folder in a cache mount), then each target. Docker format, so that HEALTHCHECK is kept. Do not
-# `podman image prune`: it drops the cached build stage, and the next build starts from nothing.
+# Builds the five service images and the proxy's from compose/Dockerfile: the build stage once (podman caches
+# its layers, and the build folder in a cache mount), then each target. Docker format, so that HEALTHCHECK is
+# kept. Do not `podman image prune`: it drops the cached build stage, and the next build starts from nothing.
 build_service_images() {
-    local service
-    for service in "${SERVICES[@]}"; do
-        log "building the $service image"
+    local image
+    for image in "${SERVICES[@]}" proxy; do
+        log "building the $image image"
         mkdir -p "$STATE_DIR"
-        podman build --pull=never --format docker --target "$service" -f "$ROOT/compose/Dockerfile" \
-            -t "$SERVICE_IMAGE_PREFIX/$service:latest" "$ROOT" >"$STATE_DIR/build-$service.log" 2>&1 \
-            || { tail -n 30 "$STATE_DIR/build-$service.log" >&2; die "the $service image did not build"; }
+        podman build --pull=never --format docker --target "$image" -f "$ROOT/compose/Dockerfile" \
+            --build-arg "PROXY_IMAGE=$STAND_IN/nginx:1.22-bookworm" \
+            -t "$SERVICE_IMAGE_PREFIX/$image:latest" "$ROOT" >"$STATE_DIR/build-$image.log" 2>&1 \
+            || { tail -n 30 "$STATE_DIR/build-$image.log" >&2; die "the $image image did not build"; }
     done
 }
 

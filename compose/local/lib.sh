@@ -280,6 +280,27 @@ stop_services() {
     done
 }
 
+# A stand-in for the Central Bank's site on 127.0.0.1:$1, for the tests (cbr.ru is not reachable from every
+# machine, and a test must not depend on it): the recorded 17 March 2026 daily rates for whatever date is
+# asked, served by Python's http.server. Point CBR_BASE_URL at http://127.0.0.1:$1/scripts/. stop_services
+# stops it.
+start_cbr_stand_in() {
+    local port=$1
+    pid_alive "$RUN_DIR/cbr.pid" && return
+    mkdir -p "$DATA_DIR/cbr/scripts" "$LOG_DIR" "$RUN_DIR"
+    cp "$ROOT/Tests/RatesAppTests/Fixtures/XML_daily_date_req_17-03-2026.xml" "$DATA_DIR/cbr/scripts/XML_daily.asp"
+    log "starting the stand-in CBR site on 127.0.0.1:$port"
+    nohup python3 -m http.server --bind 127.0.0.1 --directory "$DATA_DIR/cbr" "$port" \
+        >>"$LOG_DIR/cbr.log" 2>&1 </dev/null &
+    disown $! 2>/dev/null || true
+    echo $! >"$RUN_DIR/cbr.pid"
+    for _ in $(seq 1 100); do
+        curl -fsS -o /dev/null "http://127.0.0.1:$port/scripts/XML_daily.asp" 2>/dev/null && return
+        sleep 0.1
+    done
+    die "the stand-in CBR site did not start (see $LOG_DIR/cbr.log)"
+}
+
 # Waits until every replica answers /health/ready, or fails naming the ones that did not.
 wait_ready() {
     local deadline=$((SECONDS + ${READY_TIMEOUT:-180})) service replica pending
@@ -313,8 +334,11 @@ write_nginx_conf() {
     done
     local user_line=""
     [ "$(id -u)" = 0 ] && user_line="user root;"
-    sed -e "s|@USER@|$user_line|" -e "s|@DATA@|$DATA_DIR|g" -e "s|@ROOT@|$ROOT|g" -e "s|@PROXY_PORT@|$PROXY_PORT|g" \
+    sed -e "s|@USER@|$user_line|" -e "s|@DATA@|$DATA_DIR|g" -e "s|@PROXY_PORT@|$PROXY_PORT|g" \
         -e "s|@UPSTREAMS@|$upstreams|" "$ROOT/compose/local/nginx.conf.template" >"$conf"
+    cp "$ROOT"/compose/nginx/{http,routes,headers}.conf "$DATA_DIR/nginx/"
+    "$(bin_path)/api-docs" --output "$DATA_DIR/api-docs" "$ROOT"/Services/*/*App/openapi.json >&2 \
+        || die "the API reference could not be made from the services' OpenAPI documents"
     echo "$conf"
 }
 

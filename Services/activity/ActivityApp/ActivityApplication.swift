@@ -26,7 +26,11 @@ package func buildApplication(
     if settings.usesDevelopmentIngestKey {
         logger.warning("ACTIVITY_INGEST_KEYS is not set: the development key is accepted; set it outside development")
     }
-    let platform = await ServicePlatform(configuration: configuration, logger: logger)
+    let platform = try await ServicePlatform(
+        configuration: configuration,
+        logger: logger,
+        openAPI: PackageResources.openapi_json
+    )
     let (events, relay) = platform.makeEvents(schema: ActivityMigrations.schema)
     let store = ActivityEntryStore(database: platform.database, logger: logger)
 

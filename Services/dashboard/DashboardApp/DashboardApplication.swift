@@ -20,10 +20,16 @@ package func buildApplication(
     logger: Logger
 ) async throws -> some ApplicationProtocol {
     let settings = try DashboardSettings(settings: configuration.settings)
-    let platform = await ServicePlatform(configuration: configuration, logger: logger)
+    let platform = try await ServicePlatform(
+        configuration: configuration,
+        logger: logger,
+        openAPI: PackageResources.openapi_json
+    )
     let cache = DashboardCache(
-        stats: platform.makeCache("dashboard.stats", of: RenderedJSON.self),
-        trends: platform.makeCache("dashboard.trends", of: RenderedJSON.self),
+        // The names carry the version of the rendered form (2: decimals as strings), so that replicas of two
+        // releases during a rollout never serve each other's bodies.
+        stats: platform.makeCache("dashboard.stats.2", of: RenderedJSON.self),
+        trends: platform.makeCache("dashboard.trends.2", of: RenderedJSON.self),
         ttl: settings.cacheTTL
     )
     let router = try platform.makeRouter()

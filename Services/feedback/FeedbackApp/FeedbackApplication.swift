@@ -17,7 +17,11 @@ package func buildApplication(
     configuration: ServiceConfiguration,
     logger: Logger
 ) async throws -> some ApplicationProtocol {
-    let platform = await ServicePlatform(configuration: configuration, logger: logger)
+    let platform = try await ServicePlatform(
+        configuration: configuration,
+        logger: logger,
+        openAPI: PackageResources.openapi_json
+    )
     let (events, relay) = platform.makeEvents(schema: FeedbackMigrations.schema)
     let store = FeedbackStore(logger: logger)
     let database = platform.database

@@ -22,15 +22,18 @@ package func buildApplication(
 ) async throws -> some ApplicationProtocol {
     let settings = try RatesSettings(settings: configuration.settings)
     let gate = InitialLoadGate()
-    let platform = await ServicePlatform(
+    let platform = try await ServicePlatform(
         configuration: configuration,
         logger: logger,
+        openAPI: PackageResources.openapi_json,
         extraReadinessChecks: [gate.readinessCheck]
     )
     let (events, relay) = platform.makeEvents(schema: RatesMigrations.schema)
     let calendar = RatesCalendar(publicationMinute: settings.publicationMinute)
     let store = RatesStore(database: platform.database, logger: logger)
-    let answers = RatesAnswerCache(cache: platform.makeCache("rates.answers", of: CachedRatesAnswer.self))
+    // The cache's name carries the version of the rendered form (2: decimals as strings), so that replicas of
+    // two releases during a rollout never serve each other's bodies.
+    let answers = RatesAnswerCache(cache: platform.makeCache("rates.answers.2", of: CachedRatesAnswer.self))
     let loader = RatesLoader(
         client: CBRClient(settings: settings, logger: logger),
         store: store,

@@ -17,7 +17,11 @@ package func buildApplication(
     logger: Logger
 ) async throws -> some ApplicationProtocol {
     let settings = try UsersSettings(settings: configuration.settings)
-    let platform = await ServicePlatform(configuration: configuration, logger: logger)
+    let platform = try await ServicePlatform(
+        configuration: configuration,
+        logger: logger,
+        openAPI: PackageResources.openapi_json
+    )
     let (events, relay) = platform.makeEvents(schema: UsersMigrations.schema)
     let accounts = AccountStore(logger: logger)
     guard let signingKey = configuration.auth.signingKey else {

@@ -68,18 +68,20 @@ package actor ReadinessProbe {
     }
 }
 
-/// `GET /health/live`, `GET /health/ready` and `GET /metrics`: registered before any middleware, so they are
-/// never authenticated, limited or timed, and cost no I/O beyond the cached readiness checks.
+/// `GET /health/live`, `GET /health/ready`, `GET /metrics` and `GET /openapi.json`: registered before any
+/// middleware, so they are never authenticated, limited or timed, and cost no I/O beyond the cached readiness
+/// checks.
 package enum HealthRoutes {
     /// Whether `path` is one of the operational endpoints.
     package static func isOperational(_ path: String) -> Bool {
-        path.hasPrefix("/health/") || path == "/metrics"
+        path.hasPrefix("/health/") || path == "/metrics" || path == "/openapi.json"
     }
 
     package static func register<Context: ServiceContext>(
         on router: Router<Context>,
         readiness: ReadinessProbe,
-        metrics: ServiceMetrics
+        metrics: ServiceMetrics,
+        document: APIDocument?
     ) {
         router.get("/health/live") { _, _ in
             Response(
@@ -103,6 +105,12 @@ package enum HealthRoutes {
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition()))
             )
+        }
+        if let document {
+            let body = ByteBuffer(data: document.rendered)
+            router.get("/openapi.json") { _, _ in
+                Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
+            }
         }
     }
 }

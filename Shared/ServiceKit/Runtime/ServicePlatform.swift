@@ -17,9 +17,19 @@ package struct ServicePlatform: Sendable {
     package let metrics: ServiceMetrics
     package let readiness: ReadinessProbe
     package let rateLimiter: RateLimiter
+    /// The service's API description, served at `GET /openapi.json`; nil only for test platforms that describe
+    /// no API.
+    package let document: APIDocument?
 
-    package init(configuration: ServiceConfiguration, logger: Logger, extraReadinessChecks: [ReadinessCheck] = []) async
-    {
+    /// `openAPI` is the service's own OpenAPI document (its library's `openapi.json`); the application it makes
+    /// refuses to start when that document and its routes differ (see ``makeApplication(router:schema:migrations:caches:services:)``).
+    package init(
+        configuration: ServiceConfiguration,
+        logger: Logger,
+        openAPI: [UInt8]? = nil,
+        extraReadinessChecks: [ReadinessCheck] = []
+    ) async throws {
+        self.document = try openAPI.map { try APIDocument(service: $0) }
         self.configuration = configuration
         self.logger = logger
         let database = Database(settings: configuration.postgres, logger: logger)
@@ -61,7 +71,7 @@ package struct ServicePlatform: Sendable {
         rateLimits: RateLimitRules = RateLimitRules()
     ) throws -> Router<Context> {
         let router = Router(context: Context.self, options: .autoGenerateHeadEndpoints)
-        HealthRoutes.register(on: router, readiness: readiness, metrics: metrics)
+        HealthRoutes.register(on: router, readiness: readiness, metrics: metrics, document: document)
         router.add(middleware: ProblemMiddleware())
         router.add(middleware: AuthenticationMiddleware(verifier: verifier))
         router.add(
@@ -112,7 +122,9 @@ package struct ServicePlatform: Sendable {
     /// invalidation subscriber of `caches` and the service's own background `services` in one service group
     /// (started in order, stopped in reverse), and the service's migrations applied before the server accepts
     /// a connection. The background `services` start only once the migrations are applied: on a first deploy
-    /// they would otherwise meet tables that do not exist yet.
+    /// they would otherwise meet tables that do not exist yet. Throws ``APIDocumentDrift`` when the router's
+    /// routes and the operations of the service's document differ either way, so that the document served can
+    /// never describe another API than the one that answers (every test that builds the service checks it).
     package func makeApplication<Context: ServiceContext>(
         router: Router<Context>,
         schema: String,
@@ -120,6 +132,10 @@ package struct ServicePlatform: Sendable {
         caches: [any InvalidatableCache] = [],
         services: [any Service] = []
     ) throws -> some ApplicationProtocol {
+        if let document {
+            let drift = document.drift(from: router.routes.map { ($0.method, $0.path.description) })
+            guard drift.isEmpty else { throw drift }
+        }
         router.addMethodNotAllowedRoutes()
         let http = configuration.http
         let responder = ServiceResponder(

@@ -287,7 +287,8 @@ enum EnvelopeScanner {
             )
         }
 
-        /// An integer written without fraction or exponent, of at most 18 digits.
+        /// An integer written without fraction or exponent, of at most 18 digits (so it fits an `Int`: a
+        /// longer one is refused before it is accumulated, never overflowed).
         mutating func integer() throws(Unusual) -> Int {
             skipWhitespace()
             var negative = false
@@ -298,11 +299,12 @@ enum EnvelopeScanner {
             let start = position
             var value = 0
             while position < end, let digit = Self.digit(bytes[position]) {
+                guard position - start < 18 else { throw Unusual() }
                 value = value * 10 + digit
                 position += 1
             }
             let digits = position - start
-            guard digits > 0, digits <= 18, !(digits > 1 && bytes[start] == UInt8(ascii: "0")) else { throw Unusual() }
+            guard digits > 0, !(digits > 1 && bytes[start] == UInt8(ascii: "0")) else { throw Unusual() }
             if position < end, [UInt8(ascii: "."), UInt8(ascii: "e"), UInt8(ascii: "E")].contains(bytes[position]) {
                 throw Unusual()
             }

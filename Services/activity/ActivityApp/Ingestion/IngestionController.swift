@@ -268,16 +268,20 @@ struct IngestionController: Sendable {
     }
 
     private static func problem(_ error: DecodingError, prefix: String) -> FieldError {
-        func path(_ keys: [any CodingKey]) -> String {
-            keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        /// The field at `keys` under `prefix` (`[3].source.service`); with no keys, the envelope itself (`[3]`,
+        /// or `body` for a single envelope): JSONDecoder names no key for a number too long for its type.
+        func field(_ keys: [any CodingKey]) -> String {
+            let path = keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+            guard path.isEmpty else { return prefix + path }
+            return prefix.isEmpty ? "body" : String(prefix.dropLast())
         }
         switch error {
         case .keyNotFound(let key, let context):
-            return FieldError(field: prefix + path(context.codingPath + [key]), message: "is required")
+            return FieldError(field: field(context.codingPath + [key]), message: "is required")
         case .valueNotFound(_, let context):
-            return FieldError(field: prefix + path(context.codingPath), message: "must not be null")
+            return FieldError(field: field(context.codingPath), message: "must not be null")
         case .typeMismatch(_, let context), .dataCorrupted(let context):
-            return FieldError(field: prefix + path(context.codingPath), message: "has the wrong type or format")
+            return FieldError(field: field(context.codingPath), message: "has the wrong type or format")
         @unknown default:
             return FieldError(field: String(prefix.dropLast()), message: "is not an event envelope")
         }
