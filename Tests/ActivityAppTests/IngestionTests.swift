@@ -118,6 +118,26 @@ struct IngestionTests {
         }
     }
 
+    @Test("members an envelope does not define are refused by name, at any level, and nothing is recorded")
+    func unknownMembers() async throws {
+        try await ActivityHarness.with { harness, client in
+            let envelope = String(decoding: try ContractJSON.makeEncoder().encode(harness.envelope()), as: UTF8.self)
+            let other = String(decoding: try ContractJSON.makeEncoder().encode(harness.envelope()), as: UTF8.self)
+            let extended = other.replacingOccurrences(
+                of: #""source":{"#,
+                with: #""extra":1,"source":{"region":"eu","#
+            )
+            .replacingOccurrences(of: #""resource":{"#, with: #""resource":{"name":"x","#)
+            #expect(extended != envelope)
+            let response = try await harness.ingest(client, json: Data("[\(envelope),\(extended)]".utf8))
+            #expect(response.status == .unprocessableContent)
+            let problem = try response.decode(Problem.self)
+            #expect(problem.errors?.map(\.field) == ["[1].extra", "[1].resource.name", "[1].source.region"])
+            #expect(problem.errors?.first?.message == "is not a member of an event envelope")
+            #expect(try await harness.stored().outbox == 0)
+        }
+    }
+
     @Test("a version longer than an integer holds is a 422 naming its envelope, and the service keeps answering")
     func hugeVersion() async throws {
         try await ActivityHarness.with { harness, client in

@@ -198,14 +198,14 @@ struct ReferencePage {
         return reference.dropFirst(2).split(separator: "/").reduce(document) { $0?[String($1)] } ?? value
     }
 
-    /// Text with `code` spans and paragraphs, escaped.
+    /// Text with `code` spans, paragraphs and line breaks, escaped.
     private func prose(_ text: String?) -> String {
         guard let text else { return "" }
         var html = ""
         for (index, part) in escape(text).split(separator: "`", omittingEmptySubsequences: false).enumerated() {
             html += index % 2 == 1 ? "<code>\(part)</code>" : String(part)
         }
-        return html.replacingOccurrences(of: "\n\n", with: "</p><p>")
+        return html.replacingOccurrences(of: "\n\n", with: "</p><p>").replacingOccurrences(of: "\n", with: "<br>")
     }
 
     private func escape(_ text: String) -> String {

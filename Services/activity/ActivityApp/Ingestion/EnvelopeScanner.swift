@@ -18,6 +18,7 @@ enum EnvelopeScanner {
             envelopes.reserveCapacity(elements.count)
             for range in elements {
                 var reader = Reader(bytes: bytes, position: range.lowerBound, end: range.upperBound)
+                reader.skipsUnknownMembers = false
                 guard let envelope = try? reader.envelope(), reader.atEnd else { return nil }
                 envelopes.append(envelope)
             }
@@ -81,6 +82,9 @@ enum EnvelopeScanner {
         /// Where the envelope's `occurred_at` text and `payload` JSON are, once read.
         var occurredAtText: Range<Int>?
         var payloadText: Range<Int>?
+        /// Whether members the envelope does not define are skipped (the stream: a newer producer may add
+        /// some) or left to the general decoder, which refuses them by name (ingestion).
+        var skipsUnknownMembers = true
 
         init(bytes: UnsafeBufferPointer<UInt8>, position: Int, end: Int) {
             self.bytes = bytes
@@ -133,7 +137,7 @@ enum EnvelopeScanner {
                     try reader.skipValue(depth: 0)
                     try Self.once(&payloadIsObject, isObject)
                     reader.payloadText = start..<reader.position
-                default: try reader.skipValue(depth: 0)
+                default: try reader.unknownMember(depth: 0)
                 }
             }
             guard let id, let type, let version, let occurredAt, let source, let resource, let action,
@@ -162,7 +166,7 @@ enum EnvelopeScanner {
                 switch key {
                 case "service": try Self.once(&service, reader.string())
                 case "instance": try Self.once(&instance, reader.nullable { r throws(Unusual) in try r.string() })
-                default: try reader.skipValue(depth: 1)
+                default: try reader.unknownMember(depth: 1)
                 }
             }
             guard let service else { throw Unusual() }
@@ -176,7 +180,7 @@ enum EnvelopeScanner {
                 switch key {
                 case "type": try Self.once(&type, reader.string())
                 case "id": try Self.once(&id, reader.nullable { r throws(Unusual) in try r.string() })
-                default: try reader.skipValue(depth: 1)
+                default: try reader.unknownMember(depth: 1)
                 }
             }
             guard let type else { throw Unusual() }
@@ -194,7 +198,7 @@ enum EnvelopeScanner {
                 case "email": try Self.once(&email, reader.nullable { r throws(Unusual) in try r.string() })
                 case "ip": try Self.once(&ip, reader.nullable { r throws(Unusual) in try r.string() })
                 case "user_agent": try Self.once(&userAgent, reader.nullable { r throws(Unusual) in try r.string() })
-                default: try reader.skipValue(depth: 1)
+                default: try reader.unknownMember(depth: 1)
                 }
             }
             return EventActor(
@@ -379,6 +383,12 @@ enum EnvelopeScanner {
         }
 
         /// Checks any JSON value and steps over it.
+        /// Skips the value of a member the envelope does not define, or gives up (see `skipsUnknownMembers`).
+        mutating func unknownMember(depth: Int) throws(Unusual) {
+            guard skipsUnknownMembers else { throw Unusual() }
+            try skipValue(depth: depth)
+        }
+
         mutating func skipValue(depth: Int) throws(Unusual) {
             guard depth < Self.maxDepth else { throw Unusual() }
             skipWhitespace()

@@ -17,6 +17,9 @@ enum EnvelopeValidator {
             "must look like domain.event_name (lowercase, dot-separated, at most 100 characters)"
         )
         check(envelope.version >= 1, "version", "must be 1 or more")
+        for member in envelope.unknownMembers {
+            problems.append(FieldError(field: prefix + member, message: "is not a member of an event envelope"))
+        }
         check((1...100).contains(envelope.source.service.count), "source.service", "must be 1 to 100 characters")
         check((envelope.source.instance?.count ?? 0) <= 200, "source.instance", "must be at most 200 characters")
         check((envelope.actor?.email?.count ?? 0) <= 320, "actor.email", "must be at most 320 characters")

@@ -19,6 +19,10 @@ struct IncomingEnvelope: Decodable, Equatable {
     /// The payload's size in bytes as sent. The reader of the bytes sets it (``EnvelopeScanner``, or
     /// ingestion after `JSONDecoder`, which cannot tell it).
     var payloadSize = 0
+    /// Members the envelope, its `source`, `actor` or `resource` do not define (`extra`, `source.region`):
+    /// refused, as the envelope's JSON Schema says (`additionalProperties: false`), so that a misspelt member
+    /// never passes silently. Only the decoding path finds them: the scanner leaves such envelopes to it.
+    var unknownMembers: [String] = []
 
     private enum CodingKeys: String, CodingKey {
         case id, type, version
@@ -84,5 +88,34 @@ struct IncomingEnvelope: Decodable, Equatable {
             )
         }
         payloadIsObject = (try? container.nestedContainer(keyedBy: AnyKey.self, forKey: .payload)) != nil
+        unknownMembers = try Self.unknownMembers(in: decoder)
+    }
+
+    /// The members each object of the envelope has that its shape does not define, as field paths.
+    private static func unknownMembers(in decoder: any Decoder) throws -> [String] {
+        let known: KeyValuePairs<String, Set<String>> = [
+            "": [
+                "id", "type", "version", "occurred_at", "source", "organization_id", "actor", "request_id",
+                "resource", "action", "payload",
+            ],
+            "actor": ["user_id", "email", "ip", "user_agent"],
+            "resource": ["type", "id"],
+            "source": ["service", "instance"],
+        ]
+        let members = try decoder.container(keyedBy: AnyKey.self)
+        var unknown: [String] = []
+        for (object, names) in known {
+            var keys = members.allKeys
+            var prefix = ""
+            if !object.isEmpty {
+                guard let key = AnyKey(stringValue: object),
+                    let nested = try? members.nestedContainer(keyedBy: AnyKey.self, forKey: key)
+                else { continue }
+                keys = nested.allKeys
+                prefix = object + "."
+            }
+            unknown += keys.map(\.stringValue).filter { !names.contains($0) }.sorted().map { prefix + $0 }
+        }
+        return unknown
     }
 }
