@@ -26,7 +26,7 @@ struct DashboardTests {
             try await harness.customer("c2", version: 2, deleted: true)
             // A creation redelivered after the deletion is ignored.
             try await harness.customer("c2", version: 1)
-            let today = MoscowCalendar().day(of: Date()).description
+            let today = CalendarDay(moscowDayOf: Date()).description
             try await harness.quote("q1", version: 1, status: .draft, amount: "100.00", quoteDate: today)
             try await harness.quote("q1", version: 3, status: .sent, amount: "120.00", quoteDate: today)
             // An older version arriving late is ignored.
@@ -141,7 +141,7 @@ struct DashboardTests {
     func isolation() async throws {
         try await DashboardHarness.with { harness in
             let other = UUID()
-            let today = MoscowCalendar().day(of: Date()).description
+            let today = CalendarDay(moscowDayOf: Date()).description
             try await harness.quote(
                 "mine",
                 version: 1,
@@ -168,7 +168,7 @@ struct DashboardTests {
     @Test("cached figures are dropped as soon as an event changes them (the benchmark times it)")
     func invalidation() async throws {
         try await DashboardHarness.with { harness in
-            let today = MoscowCalendar().day(of: Date()).description
+            let today = CalendarDay(moscowDayOf: Date()).description
             try await harness.quote(
                 "q1",
                 version: 1,

@@ -1,15 +1,8 @@
 import Contracts
 import Hummingbird
 
-// The contracts module depends on Foundation only; this is where its answer types become responses.
-// Handlers return them directly and the context's encoder writes them as JSON.
+// The contracts module depends on Foundation only; this is where the platform's shared answer types become
+// responses. Each service conforms its own answer types the same way, in its own module.
 
 extension ListPage: ResponseEncodable {}
-extension ActivityEntry: ResponseEncodable {}
-extension IngestionReceipt: ResponseEncodable {}
 extension Readiness: ResponseEncodable {}
-extension TokenResponse: ResponseEncodable {}
-extension RegistrationResponse: ResponseEncodable {}
-extension UserAccount: ResponseEncodable {}
-extension Organization: ResponseEncodable {}
-extension CurrentUser: ResponseEncodable {}

@@ -76,7 +76,7 @@ package struct ProblemMiddleware<Context: ServiceContext>: RouterMiddleware {
         case is NIOTooManyBytesError:
             return (APIError.contentTooLarge(limit: context.bodyLimit).problem, [:])
         case let error as DecodingError:
-            return (APIError.badRequest(DecodingErrorDescription.describe(error)).problem, [:])
+            return (APIError.badRequest(DecodingProblem.describe(error)).problem, [:])
         case let error as any HTTPResponseError:
             return (Problem(title: error.status.reasonPhrase, status: error.status.code), [:])
         case let error as DatabaseUnavailable:

@@ -99,7 +99,7 @@ package struct ContractRequestDecoder: RequestDecoder {
         do {
             return try ContractJSON.makeDecoder().decode(T.self, from: Data(buffer: buffer))
         } catch let error as DecodingError {
-            throw APIError.badRequest(DecodingErrorDescription.describe(error))
+            throw APIError.badRequest(DecodingProblem.describe(error))
         }
     }
 }
@@ -114,47 +114,5 @@ package struct ContractResponseEncoder: ResponseEncoder {
             headers: [.contentType: "application/json; charset=utf-8"],
             body: .init(byteBuffer: ByteBuffer(data: data))
         )
-    }
-}
-
-/// Turns Foundation's decoding errors into messages a client developer can act on.
-enum DecodingErrorDescription {
-    static func describe(_ error: DecodingError) -> String {
-        switch error {
-        case .dataCorrupted(let context) where context.codingPath.isEmpty:
-            return "the body is not valid JSON"
-        case .dataCorrupted(let context):
-            return "\(path(context.codingPath)): \(context.debugDescription)"
-        case .keyNotFound(let key, let context):
-            return "\(path(context.codingPath + [key])) is required"
-        case .valueNotFound(_, let context):
-            return "\(path(context.codingPath)) must not be null"
-        case .typeMismatch(let type, let context):
-            return "\(path(context.codingPath)) must be \(describe(type))"
-        @unknown default:
-            return "the body does not match the expected shape"
-        }
-    }
-
-    static func path(_ codingPath: [any CodingKey]) -> String {
-        guard !codingPath.isEmpty else { return "the body" }
-        return codingPath.reduce(into: "") { path, key in
-            if let index = key.intValue {
-                path += "[\(index)]"
-            } else {
-                path += path.isEmpty ? key.stringValue : ".\(key.stringValue)"
-            }
-        }
-    }
-
-    private static func describe(_ type: Any.Type) -> String {
-        switch type {
-        case is String.Type: "a string"
-        case is Bool.Type: "true or false"
-        case is Int.Type, is Int64.Type, is Int32.Type: "an integer"
-        case is Double.Type, is Decimal.Type: "a number"
-        case is [Any].Type: "an array"
-        default: "a \(type)"
-        }
     }
 }

@@ -1,6 +1,7 @@
 import Contracts
 import Foundation
 import Logging
+import NIOCore
 import Synchronization
 
 /// Writes one JSON object per log line to stdout: `ts`, `level`, `service`, `instance`, `logger`, `msg`,
@@ -33,36 +34,26 @@ package struct JSONLogHandler: LogHandler {
     }
 
     package func log(event: LogEvent) {
-        var line = "{\"ts\":"
-        JSONText.appendString(Timestamp.format(Date()), to: &line)
-        line += ",\"level\":"
-        JSONText.appendString(event.level.rawValue, to: &line)
-        line += ",\"service\":"
-        JSONText.appendString(service, to: &line)
-        line += ",\"instance\":"
-        JSONText.appendString(instance, to: &line)
-        line += ",\"logger\":"
-        JSONText.appendString(label, to: &line)
-        line += ",\"msg\":"
-        JSONText.appendString(event.message.description, to: &line)
+        var line = JSONWriter(capacity: 256)
+        line.beginObject()
+        line.field("ts", Timestamp.format(Date()))
+        line.field("level", event.level.rawValue)
+        line.field("service", service)
+        line.field("instance", instance)
+        line.field("logger", label)
+        line.field("msg", event.message.description)
         var merged = self.metadata
         if let extra = event.metadata { merged.merge(extra) { _, new in new } }
         for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
-            line += ","
-            JSONText.appendString(key, to: &line)
-            line += ":"
-            JSONText.append(value, to: &line)
+            line.key(key)
+            line.metadata(value)
         }
-        if let error = event.error {
-            line += ",\"error\":"
-            JSONText.appendString(String(reflecting: error), to: &line)
-        }
-        if event.level >= .error {
-            line += ",\"source\":"
-            JSONText.appendString("\(event.file):\(event.line)", to: &line)
-        }
-        line += "}\n"
-        output.write(line)
+        if let error = event.error { line.field("error", String(reflecting: error)) }
+        if event.level >= .error { line.field("source", "\(event.file):\(event.line)") }
+        line.endObject()
+        var bytes = line.buffer
+        bytes.writeInteger(UInt8(ascii: "\n"))
+        output.write(bytes)
     }
 }
 
@@ -77,10 +68,9 @@ package final class LogOutput: Sendable {
 
     package static let standardOutput = LogOutput(descriptor: STDOUT_FILENO)
 
-    func write(_ line: String) {
-        var line = line
+    func write(_ line: ByteBuffer) {
         lock.withLock { _ in
-            line.withUTF8 { buffer in
+            line.withUnsafeReadableBytes { buffer in
                 guard let base = buffer.baseAddress else { return }
                 var offset = 0
                 while offset < buffer.count {
@@ -93,47 +83,26 @@ package final class LogOutput: Sendable {
     }
 }
 
-/// Minimal JSON text writing for log lines, without a round trip through `JSONEncoder`.
-enum JSONText {
-    static func append(_ value: Logger.MetadataValue, to output: inout String) {
+extension JSONWriter {
+    /// A log metadata value: strings as strings, arrays and dictionaries (keys sorted) as JSON.
+    mutating func metadata(_ value: Logger.MetadataValue) {
         switch value {
-        case .string(let string): appendString(string, to: &output)
-        case .stringConvertible(let convertible): appendString(convertible.description, to: &output)
+        case .string(let string): self.string(string)
+        case .stringConvertible(let convertible): self.string(convertible.description)
         case .array(let values):
-            output += "["
-            for (index, element) in values.enumerated() {
-                if index > 0 { output += "," }
-                append(element, to: &output)
+            beginArray()
+            for element in values {
+                separate()
+                metadata(element)
             }
-            output += "]"
+            endArray()
         case .dictionary(let dictionary):
-            output += "{"
-            for (index, (key, element)) in dictionary.sorted(by: { $0.key < $1.key }).enumerated() {
-                if index > 0 { output += "," }
-                appendString(key, to: &output)
-                output += ":"
-                append(element, to: &output)
+            beginObject()
+            for (key, element) in dictionary.sorted(by: { $0.key < $1.key }) {
+                self.key(key)
+                metadata(element)
             }
-            output += "}"
+            endObject()
         }
-    }
-
-    static func appendString(_ string: String, to output: inout String) {
-        output += "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case _ where scalar.value < 0x20:
-                output +=
-                    "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
-                    + String(scalar.value, radix: 16)
-            default: output.unicodeScalars.append(scalar)
-            }
-        }
-        output += "\""
     }
 }

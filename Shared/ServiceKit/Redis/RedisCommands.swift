@@ -16,11 +16,6 @@ extension RedisCommandExecutor {
         return bytes
     }
 
-    /// `GET key` as UTF-8 text.
-    package func getString(_ key: String) async throws -> String? {
-        try await get(key).map { String(buffer: $0) }
-    }
-
     /// `SET key value [PX ms] [NX]`: returns false when `onlyIfAbsent` and the key already exists.
     @discardableResult
     package func set(

@@ -12,13 +12,6 @@ struct ActivityEntryStore: Sendable {
 
     // MARK: - Writing
 
-    /// Inserts `events` with one statement; an event id already stored is skipped. Returns how many were new.
-    @discardableResult
-    func insert(_ events: [EventEnvelope]) async throws -> Int {
-        let encoder = ContractJSON.makeEncoder()
-        return try await insert(json: events.map { String(decoding: try encoder.encode($0), as: UTF8.self) })
-    }
-
     /// Inserts envelopes given as JSON text with one statement: Postgres takes the columns out of the JSON,
     /// so the hot path of the log never decodes an envelope in Swift. An id already stored is skipped.
     @discardableResult

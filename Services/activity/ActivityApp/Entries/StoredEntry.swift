@@ -28,25 +28,6 @@ struct StoredEntry: Sendable, Equatable {
     /// Where the entry sits in the sort order, for the next page's cursor.
     var cursor: PageCursor
 
-    /// The entry in the shape of the `ActivityEntry` contract.
-    var entry: ActivityEntry {
-        let hasActor = actorID != nil || actorEmail != nil || ip != nil || userAgent != nil
-        return ActivityEntry(
-            id: id,
-            occurredAt: Timestamp.parse(occurredAt) ?? Date(timeIntervalSince1970: 0),
-            recordedAt: Timestamp.parse(recordedAt) ?? Date(timeIntervalSince1970: 0),
-            organizationID: organizationID,
-            actor: hasActor ? EventActor(userID: actorID, email: actorEmail, ip: ip, userAgent: userAgent) : nil,
-            action: EventAction(rawValue: action) ?? .other,
-            resourceType: resourceType,
-            resourceID: resourceID,
-            eventType: eventType,
-            source: EventSource(service: sourceService, instance: sourceInstance),
-            requestID: requestID,
-            payload: (try? ContractJSON.makeDecoder().decode(JSONValue.self, from: Data(payload.utf8))) ?? [:]
-        )
-    }
-
     /// Appends the entry as an `ActivityEntry` JSON object: the keys `ContractJSON` writes, absent optionals
     /// left out, the payload copied as it is.
     func writeJSON(to json: inout JSONWriter) {

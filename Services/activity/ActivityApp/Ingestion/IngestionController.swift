@@ -164,7 +164,7 @@ struct IngestionController: Sendable {
                     envelopes.append(try decoder.decode(IncomingEnvelope.self, from: Data(bytes[range])))
                     indices.append(index)
                 } catch let error as DecodingError {
-                    problems.append(Self.problem(error, prefix: isBatch ? "[\(index)]." : ""))
+                    problems.append(DecodingProblem.fieldError(error, under: isBatch ? "[\(index)]" : ""))
                 } catch {
                     problems.append(
                         FieldError(field: isBatch ? "[\(index)]" : "body", message: "is not an event envelope")
@@ -266,27 +266,6 @@ struct IngestionController: Sendable {
         }
         return problems
     }
-
-    private static func problem(_ error: DecodingError, prefix: String) -> FieldError {
-        /// The field at `keys` under `prefix` (`[3].source.service`); with no keys, the envelope itself (`[3]`,
-        /// or `body` for a single envelope): JSONDecoder names no key for a number too long for its type.
-        func field(_ keys: [any CodingKey]) -> String {
-            let path = keys.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
-            guard path.isEmpty else { return prefix + path }
-            return prefix.isEmpty ? "body" : String(prefix.dropLast())
-        }
-        switch error {
-        case .keyNotFound(let key, let context):
-            return FieldError(field: field(context.codingPath + [key]), message: "is required")
-        case .valueNotFound(_, let context):
-            return FieldError(field: field(context.codingPath), message: "must not be null")
-        case .typeMismatch(_, let context), .dataCorrupted(let context):
-            return FieldError(field: field(context.codingPath), message: "has the wrong type or format")
-        @unknown default:
-            return FieldError(field: String(prefix.dropLast()), message: "is not an event envelope")
-        }
-    }
-
 }
 
 /// See ``IngestionController/layout(of:element:prefix:)``.

@@ -1,7 +1,8 @@
 import Foundation
 import ServiceKit
 
-/// Months as the business counts them: on the Moscow calendar, whatever the server's time zone.
+/// Months as the business counts them: on the Moscow calendar, whatever the server's time zone (its days are
+/// `CalendarDay(moscowDayOf:)`).
 struct MoscowCalendar: Sendable {
     private let calendar: Calendar
 
@@ -16,13 +17,6 @@ struct MoscowCalendar: Sendable {
         let components = calendar.dateComponents([.year, .month], from: date)
         let start = calendar.date(from: components) ?? date
         return calendar.date(byAdding: .month, value: offset, to: start) ?? start
-    }
-
-    /// The Moscow calendar day of an instant.
-    func day(of date: Date) -> CalendarDay {
-        let components = calendar.dateComponents([.year, .month, .day], from: date)
-        return CalendarDay(year: components.year ?? 1970, month: components.month ?? 1, day: components.day ?? 1)
-            ?? CalendarDay(date)
     }
 
     /// `YYYY-MM` of the month containing `date`.

@@ -91,8 +91,9 @@ struct StatisticsStore: Sendable {
         let nextMonth = calendar.monthStart(of: now, offset: 1)
         let month = (this: thisMonth, next: nextMonth)
         let days = (
-            this: calendar.day(of: thisMonth).description, last: calendar.day(of: lastMonth).description,
-            next: calendar.day(of: nextMonth).description
+            this: CalendarDay(moscowDayOf: thisMonth).description,
+            last: CalendarDay(moscowDayOf: lastMonth).description,
+            next: CalendarDay(moscowDayOf: nextMonth).description
         )
         async let customers = customerStats(organization, month: month)
         async let quotes = quoteStats(organization, thisDay: days.this, nextDay: days.next)
@@ -186,8 +187,8 @@ struct StatisticsStore: Sendable {
 
     func trends(organization: UUID, months: Int, now: Date = Date()) async throws -> RevenueTrends {
         let starts = (0..<months).map { calendar.monthStart(of: now, offset: $0 - months + 1) }
-        let first = calendar.day(of: starts[0]).description
-        let end = calendar.day(of: calendar.monthStart(of: now, offset: 1)).description
+        let first = CalendarDay(moscowDayOf: starts[0]).description
+        let end = CalendarDay(moscowDayOf: calendar.monthStart(of: now, offset: 1)).description
         let logger = self.logger
         return try await database.withConnection { connection in
             let rows = try await connection.query(

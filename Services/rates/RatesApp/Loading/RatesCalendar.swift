@@ -28,7 +28,7 @@ package struct RatesCalendar: Sendable {
 
     /// The Moscow calendar day `instant` falls on.
     package func day(of instant: Date) -> CalendarDay {
-        CalendarDay(instant.addingTimeInterval(Double(TimeZone.moscow.secondsFromGMT(for: instant))))
+        CalendarDay(moscowDayOf: instant)
     }
 
     /// The instant `minute` minutes after Moscow midnight starting `day`.

@@ -225,7 +225,7 @@ package struct RatesStore: Sendable {
                 "SELECT max(effective_date) FROM rates.rate_sets WHERE effective_date <= \(day.description)::date",
                 logger: logger
             )
-            for try await date in rows.decode(Date?.self) { return date.map(CalendarDay.init) }
+            for try await date in rows.decode(Date?.self) { return date.map { CalendarDay($0) } }
             return nil
         }
     }
@@ -360,9 +360,9 @@ package struct RatesStore: Sendable {
             for try await (count, latest, validThrough, next) in rows.decode((Int, Date?, Date?, Date?).self) {
                 return StoredSummary(
                     sets: count,
-                    latest: latest.map(CalendarDay.init),
-                    latestValidThrough: validThrough.map(CalendarDay.init),
-                    next: next.map(CalendarDay.init)
+                    latest: latest.map { CalendarDay($0) },
+                    latestValidThrough: validThrough.map { CalendarDay($0) },
+                    next: next.map { CalendarDay($0) }
                 )
             }
             return StoredSummary(sets: 0, latest: nil, latestValidThrough: nil, next: nil)

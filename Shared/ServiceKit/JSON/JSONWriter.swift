@@ -3,44 +3,45 @@ import Foundation
 import NIOCore
 
 /// Writes compact JSON into a buffer, as `ContractJSON`'s encoder would: strings escaped as JSON requires
-/// (quote, backslash, control characters; slashes and non-ASCII text left as they are).
-struct JSONWriter {
-    private(set) var buffer: ByteBuffer
+/// (quote, backslash, control characters; slashes and non-ASCII text left as they are). The one hand-written
+/// JSON writer: the activity log's pages and export stream rows with it, and every log line is written with it.
+package struct JSONWriter {
+    package private(set) var buffer: ByteBuffer
     /// Whether the next member or element needs a comma before it.
     private var needsComma = false
 
-    init(capacity: Int) {
+    package init(capacity: Int) {
         buffer = ByteBuffer()
         buffer.reserveCapacity(capacity)
     }
 
-    mutating func beginObject() {
+    package mutating func beginObject() {
         buffer.writeInteger(UInt8(ascii: "{"))
         needsComma = false
     }
 
-    mutating func endObject() {
+    package mutating func endObject() {
         buffer.writeInteger(UInt8(ascii: "}"))
         needsComma = true
     }
 
-    mutating func beginArray() {
+    package mutating func beginArray() {
         buffer.writeInteger(UInt8(ascii: "["))
         needsComma = false
     }
 
-    mutating func endArray() {
+    package mutating func endArray() {
         buffer.writeInteger(UInt8(ascii: "]"))
         needsComma = true
     }
 
     /// Writes the comma before an array element when one is due.
-    mutating func separate() {
+    package mutating func separate() {
         if needsComma { buffer.writeInteger(UInt8(ascii: ",")) }
         needsComma = false
     }
 
-    mutating func key(_ name: StaticString) {
+    package mutating func key(_ name: StaticString) {
         separate()
         buffer.writeInteger(UInt8(ascii: "\""))
         buffer.writeStaticString(name)
@@ -48,45 +49,53 @@ struct JSONWriter {
         needsComma = false
     }
 
+    /// A key only known at run time, escaped like any string.
+    package mutating func key(_ name: String) {
+        separate()
+        string(name)
+        buffer.writeInteger(UInt8(ascii: ":"))
+        needsComma = false
+    }
+
     /// Copies `json`, already valid JSON, as a value.
-    mutating func raw(_ json: String) {
+    package mutating func raw(_ json: String) {
         buffer.writeString(json)
         needsComma = true
     }
 
-    mutating func field(_ name: StaticString, _ value: String?) {
+    package mutating func field(_ name: StaticString, _ value: String?) {
         guard let value else { return }
         key(name)
         string(value)
     }
 
-    mutating func field(_ name: StaticString, _ value: UUID?) {
+    package mutating func field(_ name: StaticString, _ value: UUID?) {
         guard let value else { return }
         key(name)
         uuid(value)
     }
 
     /// A UUID as a string, in its wire form (lower case).
-    mutating func uuid(_ value: UUID) {
+    package mutating func uuid(_ value: UUID) {
         buffer.writeInteger(UInt8(ascii: "\""))
         buffer.writeString(value.wireString)
         buffer.writeInteger(UInt8(ascii: "\""))
         needsComma = true
     }
 
-    mutating func field(_ name: StaticString, _ value: Int) {
+    package mutating func field(_ name: StaticString, _ value: Int) {
         key(name)
         buffer.writeString(String(value))
         needsComma = true
     }
 
-    mutating func field(_ name: StaticString, _ value: Bool) {
+    package mutating func field(_ name: StaticString, _ value: Bool) {
         key(name)
         buffer.writeStaticString(value ? "true" : "false")
         needsComma = true
     }
 
-    mutating func string(_ value: String) {
+    package mutating func string(_ value: String) {
         buffer.writeInteger(UInt8(ascii: "\""))
         var value = value
         value.withUTF8 { bytes in
