@@ -227,17 +227,20 @@ struct DashboardTests {
     @Test("events the dashboard cannot use go to the dead letters")
     func unusable() async throws {
         try await DashboardHarness.with { harness in
-            try await harness.quote(
-                "bad",
-                version: 1,
-                status: .accepted,
-                amount: "12,5",
-                quoteDate: "2026-01-01",
-                acceptedAt: Date()
-            )
+            // A comma, and more decimals than the payload's schema allows and the column keeps (it would round).
+            for (number, amount) in [(1, "12,5"), (2, "1.0000001")] {
+                try await harness.quote(
+                    "bad-\(number)",
+                    version: 1,
+                    status: .accepted,
+                    amount: amount,
+                    quoteDate: "2026-01-01",
+                    acceptedAt: Date()
+                )
+            }
             try await eventually("dead-lettered at once") {
                 try await TestInfrastructure.withRedis { redis in
-                    try await redis.streamLength(harness.environment.deadLetterStream) == 1
+                    try await redis.streamLength(harness.environment.deadLetterStream) == 2
                 }
             }
         }

@@ -22,6 +22,17 @@ package struct SQLBuilder: Sendable {
         sql += "$\(bindings.count)"
     }
 
+    /// Appends ` AND <condition>` bound to `value` when there is one: an optional filter of a list
+    /// (`query.and("actor_id = ", filter.actorID)`). `condition` ends where its value goes.
+    package mutating func and<Value: PostgresDynamicTypeEncodable & Sendable>(
+        _ condition: StaticString,
+        _ value: Value?
+    ) {
+        guard let value else { return }
+        sql += " AND " + condition.description
+        bind(value)
+    }
+
     /// The statement with its bound values.
     package var query: PostgresQuery {
         PostgresQuery(unsafeSQL: sql, binds: bindings)

@@ -272,30 +272,12 @@ struct ActivityEntryStore: Sendable {
     private static func appendWhere(_ filter: ActivityFilter, to query: inout SQLBuilder) {
         query.append(" WHERE organization_id = ")
         query.bind(filter.organizationID)
-        if let actorID = filter.actorID {
-            query.append(" AND actor_id = ")
-            query.bind(actorID)
-        }
-        if let action = filter.action {
-            query.append(" AND action = ")
-            query.bind(action.rawValue)
-        }
-        if let resourceType = filter.resourceType {
-            query.append(" AND resource_type = ")
-            query.bind(resourceType)
-        }
-        if let resourceID = filter.resourceID {
-            query.append(" AND resource_id = ")
-            query.bind(resourceID)
-        }
-        if let from = filter.from {
-            query.append(" AND occurred_at >= ")
-            query.bind(from)
-        }
-        if let to = filter.to {
-            query.append(" AND occurred_at < ")
-            query.bind(to)
-        }
+        query.and("actor_id = ", filter.actorID)
+        query.and("action = ", filter.action?.rawValue)
+        query.and("resource_type = ", filter.resourceType)
+        query.and("resource_id = ", filter.resourceID)
+        query.and("occurred_at >= ", filter.from)
+        query.and("occurred_at < ", filter.to)
     }
 
     private static func decode(_ row: PostgresRow) throws -> StoredEntry {

@@ -97,14 +97,13 @@ struct ProjectionStore: Sendable {
         }
         let quote = event.payload
         let deleted = event.type == "quote.deleted"
-        if let amount = quote.totalAmount, !Self.isDecimal(amount) {
+        if let amount = quote.totalAmount, !Self.isDecimal(amount, maxFraction: 6) {
             throw UnusableEvent(reason: "total_amount \(amount) is not a decimal")
         }
         if let date = quote.quoteDate, CalendarDay(date) == nil {
             throw UnusableEvent(reason: "quote_date \(date) is not a date")
         }
-        if let currency = quote.currency, currency.count != 3 || !currency.allSatisfy({ $0.isASCII && $0.isUppercase })
-        {
+        if let currency = quote.currency, !CurrencyCode.isWellFormed(currency) {
             throw UnusableEvent(reason: "currency \(currency) is not an ISO 4217 code")
         }
         // Accepted without a time: the acceptance is the event itself.
@@ -139,14 +138,14 @@ struct ProjectionStore: Sendable {
 
     /// Stores a CBR set and returns the organizations with accepted quotes the new rates can convert.
     private func applyRates(_ set: RatesPublished, on connection: PostgresConnection) async throws -> Set<UUID> {
-        guard set.base == "RUB", let date = CalendarDay(set.date) else {
+        guard set.base == CurrencyCode.ruble, let date = CalendarDay(set.date) else {
             throw UnusableEvent(reason: "rates.published for \(set.date) in \(set.base) is not a RUB set for a date")
         }
         var currencies: [String] = []
         var rates: [String] = []
         for (currency, rate) in set.rates.sorted(by: { $0.key < $1.key }) {
-            guard Self.isDecimal(rate) else {
-                throw UnusableEvent(reason: "rate \(rate) of \(currency) is not a decimal")
+            guard CurrencyCode.isWellFormed(currency), Self.isDecimal(rate, maxFraction: 10) else {
+                throw UnusableEvent(reason: "rate \(rate) of \(currency) is not a decimal rate of a currency code")
             }
             currencies.append(currency)
             rates.append(rate)
@@ -172,14 +171,14 @@ struct ProjectionStore: Sendable {
         return organizations
     }
 
-    /// An exact decimal as the contracts write one: optional minus, up to 16 digits, optionally a point and
-    /// up to 10 more (`"125000.50"`, never `"12,5"` or `"1e3"`).
-    static func isDecimal(_ text: String) -> Bool {
+    /// An exact decimal string (`"125000.50"`, never `"12,5"` or `"1e3"`) that its column holds without
+    /// rounding: up to 16 digits before the point and `maxFraction` after it (6 for amounts, as the quote
+    /// payload's schema says and `numeric(22,6)` keeps; 10 for rates).
+    static func isDecimal(_ text: String, maxFraction: Int) -> Bool {
+        guard Decimal(wireString: text) != nil else { return false }
         let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
         let whole = parts[0].hasPrefix("-") ? parts[0].dropFirst() : parts[0]
-        guard (1...16).contains(whole.count), whole.allSatisfy({ $0.isASCII && $0.isNumber }) else { return false }
-        guard parts.count == 2 else { return true }
-        return (1...10).contains(parts[1].count) && parts[1].allSatisfy { $0.isASCII && $0.isNumber }
+        return whole.count <= 16 && (parts.count == 1 || parts[1].count <= maxFraction)
     }
 
     private static func changed(_ rows: PostgresRowSequence) async throws -> Bool {

@@ -241,30 +241,12 @@ struct FeedbackStore: Sendable {
     private static func appendWhere(_ filter: FeedbackFilter, to query: inout SQLBuilder) {
         query.append(" WHERE organization_id = ")
         query.bind(filter.organizationID)
-        if let userID = filter.userID {
-            query.append(" AND user_id = ")
-            query.bind(userID)
-        }
-        if let status = filter.status {
-            query.append(" AND status = ")
-            query.bind(status.rawValue)
-        }
-        if let category = filter.category {
-            query.append(" AND category = ")
-            query.bind(category.rawValue)
-        }
-        if let from = filter.from {
-            query.append(" AND created_at >= ")
-            query.bind(from)
-        }
-        if let to = filter.to {
-            query.append(" AND created_at < ")
-            query.bind(to)
-        }
-        if let pattern = filter.searchPattern {
-            query.append(" AND message ILIKE ")
-            query.bind(pattern)
-        }
+        query.and("user_id = ", filter.userID)
+        query.and("status = ", filter.status?.rawValue)
+        query.and("category = ", filter.category?.rawValue)
+        query.and("created_at >= ", filter.from)
+        query.and("created_at < ", filter.to)
+        query.and("message ILIKE ", filter.searchPattern)
     }
 
     private static func decode(_ row: PostgresRow) throws -> FeedbackItem {

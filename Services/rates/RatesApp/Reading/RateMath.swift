@@ -1,16 +1,6 @@
+import Contracts
 import Foundation
 import ServiceKit
-
-/// ISO 4217 letter codes as the service uses them.
-package enum CurrencyCode {
-    /// The Russian ruble: the base of every CBR rate.
-    package static let ruble = "RUB"
-
-    /// Whether `code` is three ASCII capital letters.
-    package static func isWellFormed(_ code: String) -> Bool {
-        code.utf8.count == 3 && code.utf8.allSatisfy { (65...90).contains($0) }
-    }
-}
 
 /// The arithmetic of answers, in `Decimal` (38 significant digits), with every rounding in one place:
 ///
