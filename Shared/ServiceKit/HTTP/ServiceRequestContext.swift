@@ -35,7 +35,9 @@ extension ServiceContext {
         return identity
     }
 
-    /// The caller if they have `role`, a 401 when anonymous, a 403 otherwise.
+    /// The caller if they have `role`, a 401 when anonymous, a 403 otherwise. Routes check roles once, with
+    /// ``RequireRoleMiddleware`` on their group, where the route table shows them; handlers then take the
+    /// caller with ``requireIdentity()``.
     package func requireRole(_ role: Role) throws(APIError) -> Identity {
         let identity = try requireIdentity()
         guard identity.role == role else { throw .forbidden("this endpoint is for the \(role.rawValue) role") }

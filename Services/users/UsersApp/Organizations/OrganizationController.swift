@@ -12,9 +12,8 @@ struct OrganizationController: Sendable {
     static let fields: Set<String> = ["name", "legal_name", "inn", "kpp", "address", "phone", "email", "website"]
 
     func addRoutes(to router: Router<ServiceRequestContext>) {
-        let group = router.group("api/organizations/current").add(middleware: RequireRoleMiddleware())
-        group.get(use: current)
-        group.patch(use: update)
+        router.group("api/organizations/current").add(middleware: RequireRoleMiddleware()).get(use: current)
+        router.group("api/organizations/current").add(middleware: RequireRoleMiddleware(.admin)).patch(use: update)
     }
 
     @Sendable func current(_ request: Request, context: ServiceRequestContext) async throws -> Organization {
@@ -29,7 +28,7 @@ struct OrganizationController: Sendable {
     }
 
     @Sendable func update(_ request: Request, context: ServiceRequestContext) async throws -> Organization {
-        let identity = try context.requireRole(.admin)
+        let identity = try context.requireIdentity()
         var body = try await JSONBody.read(request, context: context, allowed: Self.fields)
         let name = body.patchString("name", maxLength: 200)
         if case .clear = name { body.reject("name", "must not be empty") }

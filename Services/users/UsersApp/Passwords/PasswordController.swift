@@ -81,7 +81,7 @@ struct PasswordController: Sendable {
         _ request: Request,
         context: ServiceRequestContext
     ) async throws -> EditedResponse<PasswordResetToken> {
-        let identity = try context.requireRole(.admin)
+        let identity = try context.requireIdentity()
         let id = try UserAdminController.userID(context)
         let (accounts, resets, events) = (self.accounts, self.resets, self.events)
         let issued = try await database.withTransaction { connection in
