@@ -26,8 +26,20 @@ struct APIDocumentTests {
         """#.utf8
     )
 
-    static func configuration() throws -> ServiceConfiguration {
-        try TestInfrastructure.configuration(service: "kit")
+    /// A platform describing its API with ``service``, and its router with `POST /api/things` and the route
+    /// `route` adds.
+    static func platform(
+        _ route: (Router<ServiceRequestContext>) -> Void
+    ) async throws -> (ServicePlatform, Router<ServiceRequestContext>) {
+        let platform = try await ServicePlatform(
+            configuration: try TestInfrastructure.configuration(service: "kit"),
+            logger: TestInfrastructure.logger("kit"),
+            openAPI: Self.service
+        )
+        let router = try platform.makeRouter()
+        router.post("/api/things") { _, _ in HTTPResponse.Status.created }
+        route(router)
+        return (platform, router)
     }
 
     @Test("the platform's components, the event schemas and the operational paths are merged in")
@@ -69,14 +81,9 @@ struct APIDocumentTests {
 
     @Test("drift both ways: a route without an operation, an operation without a route")
     func drift() async throws {
-        let platform = try await ServicePlatform(
-            configuration: try Self.configuration(),
-            logger: TestInfrastructure.logger("kit"),
-            openAPI: Self.service
-        )
-        let router = try platform.makeRouter()
-        router.post("/api/things") { _, _ in HTTPResponse.Status.created }
-        router.delete("/api/things/{id}") { _, _ in HTTPResponse.Status.noContent }
+        let (platform, router) = try await Self.platform { router in
+            router.delete("/api/things/{id}") { _, _ in HTTPResponse.Status.noContent }
+        }
         do {
             _ = try platform.makeApplication(router: router, schema: "servicekit_tests", migrations: [])
             Issue.record("an application whose routes differ from its document was made")
@@ -89,14 +96,9 @@ struct APIDocumentTests {
 
     @Test("the assembled document is served at /openapi.json, without a token, limit or request id")
     func served() async throws {
-        let platform = try await ServicePlatform(
-            configuration: try Self.configuration(),
-            logger: TestInfrastructure.logger("kit"),
-            openAPI: Self.service
-        )
-        let router = try platform.makeRouter()
-        router.post("/api/things") { _, _ in HTTPResponse.Status.created }
-        router.get("/api/things/{id}") { _, _ in HTTPResponse.Status.ok }
+        let (platform, router) = try await Self.platform { router in
+            router.get("/api/things/{id}") { _, _ in HTTPResponse.Status.ok }
+        }
         let app = try platform.makeApplication(router: router, schema: "servicekit_tests", migrations: [])
         try await app.test(.router) { client in
             try await client.execute(uri: "/openapi.json", method: .get, headers: [.authorization: "Bearer forged"]) {
