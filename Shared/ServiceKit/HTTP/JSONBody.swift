@@ -27,6 +27,20 @@ package enum Patch<Value: Sendable>: Sendable {
 
 /// Reads a JSON object body field by field, collecting every problem so the caller answers one 422 listing
 /// them all. Fields the endpoint does not know are refused, so a misspelt field never passes silently.
+///
+/// A request body type reads itself with it in its `init(from:)`, and `request.decode(as:context:)` gives the
+/// typed body or one 422:
+///
+/// ```swift
+/// init(from decoder: any Decoder) throws {
+///     var body = try JSONBody(from: decoder, allowed: ["message", "category"])
+///     let message = body.string("message", maxLength: 5000, multiline: true)
+///     let category = body.choice("category", as: FeedbackCategory.self, required: true)
+///     guard let message, let category else { throw body.invalid }
+///     try body.validate()
+///     (self.message, self.category) = (message, category)
+/// }
+/// ```
 package struct JSONBody {
     private let members: [String: JSONValue]
     /// Every field that is missing, unknown or not acceptable.
@@ -55,6 +69,18 @@ package struct JSONBody {
 
     init(members: [String: JSONValue]) {
         self.members = members
+    }
+
+    /// Reads the body a body type is being decoded from: 400 when it is not a JSON object; fields not in
+    /// `allowed` become field errors.
+    package init(from decoder: any Decoder, allowed: Set<String>) throws {
+        guard case .object(let members) = try decoder.singleValueContainer().decode(JSONValue.self) else {
+            throw APIError.badRequest("the body must be a JSON object")
+        }
+        self.init(members: members)
+        for key in members.keys.sorted() where !allowed.contains(key) {
+            errors.append(FieldError(field: key, message: "is not a field of this request"))
+        }
     }
 
     /// Whether the body names `key` (with any value, null included).
@@ -177,4 +203,8 @@ package struct JSONBody {
     package func validate() throws(APIError) {
         if !errors.isEmpty { throw .validation(errors) }
     }
+
+    /// The 422 listing every problem found so far: what a body type throws when a field it needs is missing
+    /// or not acceptable (that field's problem is among them).
+    package var invalid: APIError { .validation(errors) }
 }

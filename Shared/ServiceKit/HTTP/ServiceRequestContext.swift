@@ -90,7 +90,9 @@ package struct ServiceRequestContext: ServiceContext {
     package var responseEncoder: ContractResponseEncoder { ContractResponseEncoder() }
 }
 
-/// Decodes JSON request bodies with the contracts' date handling; a body that is not JSON is a 400.
+/// The one way a request body is read (`request.decode(as:context:)`): JSON with the contracts' date handling
+/// into a `Decodable` body type. A body that is not JSON is a 400 naming what is wrong; a body type that reads
+/// itself with ``JSONBody/init(from:allowed:)`` refuses unknown fields and answers every problem in one 422.
 package struct ContractRequestDecoder: RequestDecoder {
     package func decode<T: Decodable>(
         _ type: T.Type,

@@ -60,10 +60,7 @@ struct FeedbackReviewController: Sendable {
     @Sendable func update(_ request: Request, context: ServiceRequestContext) async throws -> FeedbackItem {
         let identity = try context.requireIdentity()
         let id = try Self.submissionID(context)
-        var body = try await JSONBody.read(request, context: context, allowed: ["status", "admin_note"])
-        let status = body.choice("status", as: FeedbackStatus.self, required: body.contains("status"))
-        let note = FeedbackText.patch(&body, "admin_note", maxLength: 5000, multiline: true)
-        try body.validate()
+        let change = try await request.decode(as: ReviewBody.self, context: context)
 
         let (store, events) = (self.store, self.events)
         return try await database.withTransaction { connection in
@@ -77,14 +74,14 @@ struct FeedbackReviewController: Sendable {
             else { throw FeedbackError.submissionNotFound }
             let before = item
             var resolution = FeedbackStore.Resolution.keep
-            if let status, status != item.status {
+            if let status = change.status, status != item.status {
                 guard item.status.next.contains(status) else {
                     throw FeedbackError.transitionRefused(from: item.status, to: status)
                 }
                 item.status = status
                 resolution = status.isClosed ? .close(by: identity.userID) : .reopen
             }
-            item.adminNote = note.applied(to: item.adminNote)
+            item.adminNote = change.adminNote.applied(to: item.adminNote)
             guard item != before else { return item }
             let updated = try await store.update(item, resolution: resolution, on: connection)
             try await events.record(

@@ -14,8 +14,6 @@ struct FeedbackController: Sendable {
 
     /// An identical message from the same user within this window is answered with the earlier submission.
     static let duplicateWindow: Duration = .seconds(600)
-    /// The body fields a submission may carry; any other is refused (the user agent comes from the header).
-    static let fields: Set<String> = ["message", "category", "page_url", "app_version", "locale", "viewport"]
 
     /// Registers the routes, for signed-in callers of any role.
     func addRoutes(to router: Router<ServiceRequestContext>) {
@@ -32,10 +30,7 @@ struct FeedbackController: Sendable {
     ) async throws -> EditedResponse<FeedbackItem> {
         let identity = try context.requireIdentity()
         let key = try Self.idempotencyKey(request)
-        var body = try await JSONBody.read(request, context: context, allowed: Self.fields)
-        let input = Self.submission(&body)
-        try body.validate()
-        guard let input else { throw APIError.badRequest("incomplete body") }
+        let input = try await request.decode(as: SubmissionBody.self, context: context).submission
 
         let submission = FeedbackStore.NewSubmission(
             organizationID: identity.organizationID,
@@ -119,29 +114,6 @@ struct FeedbackController: Sendable {
     }
 
     // MARK: - Reading the request
-
-    /// The body's fields, validated: the message, its category, and the parts of the context the client sends.
-    static func submission(_ body: inout JSONBody) -> FeedbackSubmission? {
-        let message = FeedbackText.required(&body, "message", maxLength: 5000, multiline: true)
-        let category = body.choice("category", as: FeedbackCategory.self, required: true)
-        var pageURL = FeedbackText.optional(&body, "page_url", maxLength: 2048)
-        if let text = pageURL, FieldFormats.webURL(text) == nil {
-            body.reject("page_url", "must be an http or https address, such as https://app.example.ru/quotes/42")
-            pageURL = nil
-        }
-        let appVersion = FeedbackText.optional(&body, "app_version", maxLength: 64)
-        let locale = FeedbackText.optional(&body, "locale", maxLength: 35)
-        let viewport = FeedbackText.optional(&body, "viewport", maxLength: 32)
-        guard let message, let category else { return nil }
-        return FeedbackSubmission(
-            message: message,
-            category: category,
-            pageURL: pageURL,
-            appVersion: appVersion,
-            locale: locale,
-            viewport: viewport
-        )
-    }
 
     /// The `Idempotency-Key` header: absent gives nil; present, it must be 1 to 255 visible ASCII characters.
     static func idempotencyKey(_ request: Request) throws(APIError) -> String? {

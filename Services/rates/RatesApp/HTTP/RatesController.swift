@@ -191,28 +191,35 @@ struct RatesController: Sendable {
     private func requestedDay(_ request: Request, context: ServiceRequestContext) async throws -> CalendarDay? {
         let buffer = try await request.body.collect(upTo: context.maxUploadSize)
         guard buffer.readableBytes > 0 else { return nil }
-        var body = try await JSONBody.read(
-            Request(head: request.head, body: .init(buffer: buffer)),
-            context: context,
-            allowed: ["date"]
-        )
-        var day: CalendarDay?
-        if let text = body.string("date", required: false, maxLength: 10) {
-            let tomorrow = calendar.day(of: clock.now()).adding(days: 1)
-            if let parsed = RatesParameters.day(text) {
-                if let first = Self.firstCBRDay, parsed < first {
-                    body.reject("date", "must be on or after \(first), the start of CBR's daily rates")
-                } else if parsed > tomorrow {
-                    body.reject("date", "must not be after \(tomorrow), tomorrow in Moscow")
-                } else {
-                    day = parsed
-                }
-            } else {
-                body.reject("date", RatesParameters.dayMessage)
-            }
+        let body = try await Request(head: request.head, body: .init(buffer: buffer))
+            .decode(as: LoadBody.self, context: context)
+        guard let day = body.date else { return nil }
+        let tomorrow = calendar.day(of: clock.now()).adding(days: 1)
+        if let first = Self.firstCBRDay, day < first {
+            throw APIError.validation([
+                FieldError(field: "date", message: "must be on or after \(first), the start of CBR's daily rates")
+            ])
         }
-        try body.validate()
+        guard day <= tomorrow else {
+            throw APIError.validation([
+                FieldError(field: "date", message: "must not be after \(tomorrow), tomorrow in Moscow")
+            ])
+        }
         return day
+    }
+}
+
+/// The body of `POST /api/exchange-rates/load`: the day to load, or none for now. Whether CBR has that day is
+/// the controller's to check, against the clock.
+struct LoadBody: Decodable {
+    let date: CalendarDay?
+
+    init(from decoder: any Decoder) throws {
+        var body = try JSONBody(from: decoder, allowed: ["date"])
+        let text = body.string("date", required: false, maxLength: 10)
+        date = text.flatMap(RatesParameters.day)
+        if text != nil && date == nil { body.reject("date", RatesParameters.dayMessage) }
+        try body.validate()
     }
 }
 
