@@ -63,12 +63,7 @@ package func buildApplication(
     }
     let retention = RetentionJob(
         store: store,
-        lease: RedisLease(
-            redis: platform.redis,
-            name: "activity.retention",
-            owner: configuration.instanceID,
-            ttl: .seconds(600)
-        ),
+        lease: platform.makeLease(name: settings.retentionLeaseName, ttl: settings.retentionLeaseTTL),
         retentionDays: settings.retentionDays,
         interval: settings.retentionInterval,
         logger: logger

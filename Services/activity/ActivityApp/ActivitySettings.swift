@@ -18,6 +18,11 @@ package struct ActivitySettings: Sendable {
     package var retentionDays: Int
     /// `ACTIVITY_RETENTION_INTERVAL` (default 24 h): how often the retention job runs.
     package var retentionInterval: Duration
+    /// `ACTIVITY_RETENTION_LEASE_TTL` (default 10 min): lifetime of the retention job's Redis lease, so that
+    /// one replica at a time runs it; released when a run ends, and longer than a run takes.
+    package var retentionLeaseTTL: Duration
+    /// `ACTIVITY_RETENTION_LEASE_NAME` (default `activity.retention`): the lease's name (`lease:<name>`).
+    package var retentionLeaseName: String
     /// True when the development ingestion key is in use.
     package var usesDevelopmentIngestKey: Bool
 
@@ -42,6 +47,12 @@ package struct ActivitySettings: Sendable {
             default: .seconds(86_400),
             in: .seconds(1) ... .seconds(30 * 86_400)
         )
+        retentionLeaseTTL = try settings.duration(
+            "ACTIVITY_RETENTION_LEASE_TTL",
+            default: .seconds(600),
+            in: .seconds(1) ... .seconds(3600)
+        )
+        retentionLeaseName = settings.string("ACTIVITY_RETENTION_LEASE_NAME", default: "activity.retention")
         let variable = settings.raw("ACTIVITY_INGEST_KEYS", secret: true)?.variable ?? "ACTIVITY_INGEST_KEYS"
         let entries = settings.list("ACTIVITY_INGEST_KEYS", default: [], secret: true)
         if entries.isEmpty {

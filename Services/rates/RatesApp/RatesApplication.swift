@@ -71,12 +71,7 @@ package func buildApplication(
     let scheduler = RatesScheduler(
         loader: loader,
         store: store,
-        lease: RedisLease(
-            redis: platform.redis,
-            name: settings.leaseName,
-            owner: configuration.instanceID,
-            ttl: settings.leaseTTL
-        ),
+        lease: platform.makeLease(name: settings.leaseName, ttl: settings.leaseTTL),
         calendar: calendar,
         clock: clock,
         settings: settings,

@@ -98,6 +98,13 @@ package struct ServicePlatform: Sendable {
         )
     }
 
+    /// A Redis lease named `name` (key `lease:<name>`) held as this replica for `ttl`: the way every service
+    /// lets one replica at a time run a job. Each service reads the name and lifetime from its own
+    /// `<SERVICE>_…_LEASE_NAME` and `…_LEASE_TTL`.
+    package func makeLease(name: String, ttl: Duration) -> RedisLease {
+        RedisLease(redis: redis, name: name, owner: configuration.instanceID, ttl: ttl)
+    }
+
     /// The service's events, kept in its outbox in `schema`: the recorder its routes record changes with, and
     /// the relay that publishes them to the stream as this service's (run it in `makeApplication(services:)`).
     package func makeEvents(schema: String) -> (recorder: EventRecorder, relay: OutboxRelay) {
