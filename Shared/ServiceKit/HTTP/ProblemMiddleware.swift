@@ -34,21 +34,34 @@ package struct ProblemMiddleware<Context: ServiceContext>: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
-            var (problem, headers) = Self.describe(error, request: request, context: context)
-            problem.requestID = context.requestID
-            if problem.status == 500 {
-                context.logger.error(
-                    "request failed",
-                    metadata: ["error": "\(String(reflecting: error))", "http.status": "\(problem.status)"]
-                )
-            } else {
-                context.logger.debug(
-                    "request refused",
-                    metadata: ["http.status": "\(problem.status)", "detail": "\(problem.detail ?? "")"]
-                )
-            }
-            return ProblemResponse.make(problem, headers: headers)
+            return Self.answer(error, request: request, context: context)
         }
+    }
+
+    /// The problem answering `error`, logged the one way every error is: a server failure (500) as an error
+    /// with its full description, an abandoned request (503) as a warning, anything else the caller's doing at
+    /// debug level. ``ServiceResponder`` answers what fails outside the router (timeouts, body limits) with it too.
+    static func answer(_ error: any Error, request: Request, context: Context) -> Response {
+        var (problem, headers) = describe(error, request: request, context: context)
+        problem.requestID = context.requestID
+        switch problem.status {
+        case 500:
+            context.logger.error(
+                "request failed",
+                metadata: ["error": "\(String(reflecting: error))", "http.status": "\(problem.status)"]
+            )
+        case 503:
+            context.logger.warning(
+                "request abandoned",
+                metadata: ["error": "\(error)", "http.status": "\(problem.status)"]
+            )
+        default:
+            context.logger.debug(
+                "request refused",
+                metadata: ["http.status": "\(problem.status)", "detail": "\(problem.detail ?? "")"]
+            )
+        }
+        return ProblemResponse.make(problem, headers: headers)
     }
 
     /// The problem and extra headers that answer `error`.

@@ -49,14 +49,7 @@ package struct ServiceResponder<Context: ServiceContext>: HTTPResponder {
             }
             response = try await respondInTime(request, context: context)
         } catch {
-            var (problem, headers) = ProblemMiddleware<Context>.describe(error, request: request, context: context)
-            problem.requestID = context.requestID
-            if problem.status == 500 {
-                context.logger.error("request failed", metadata: ["error": "\(String(reflecting: error))"])
-            } else if problem.status == 503 {
-                context.logger.warning("request abandoned", metadata: ["error": "\(error)"])
-            }
-            response = ProblemResponse.make(problem, headers: headers)
+            response = ProblemMiddleware<Context>.answer(error, request: request, context: context)
         }
         // Appended, not set: nothing else writes it, and setting searches every field first.
         response.headers.append(HTTPField(name: .requestID, value: context.requestID))
