@@ -38,7 +38,6 @@ package func buildApplication(
         logger: logger
     )
     let hasher = try await PasswordHasher.make(cost: settings.bcryptCost)
-    let policy = PasswordPolicy.shipped
     let attempts = PasswordAttempts(
         limiter: platform.rateLimiter,
         policy: try RateLimitPolicy.loginFailures.configured(by: configuration.settings)
@@ -57,7 +56,6 @@ package func buildApplication(
         accounts: accounts,
         tokens: tokens,
         hasher: hasher,
-        policy: policy,
         attempts: attempts,
         events: events,
         registrationEnabled: settings.registrationEnabled
@@ -68,7 +66,6 @@ package func buildApplication(
         tokens: tokens,
         resets: resets,
         hasher: hasher,
-        policy: policy,
         attempts: attempts,
         events: events
     ).addRoutes(to: router)
@@ -79,7 +76,6 @@ package func buildApplication(
         accounts: accounts,
         tokens: tokens,
         hasher: hasher,
-        policy: policy,
         events: events
     ).addRoutes(to: router)
 

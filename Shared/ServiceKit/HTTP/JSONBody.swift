@@ -46,27 +46,6 @@ package struct JSONBody {
     /// Every field that is missing, unknown or not acceptable.
     package private(set) var errors: [FieldError] = []
 
-    /// Reads the request body: 400 when it is not a JSON object; unknown fields become field errors.
-    package static func read(
-        _ request: Request,
-        context: some ServiceContext,
-        allowed: Set<String>
-    ) async throws -> JSONBody {
-        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
-        let value: JSONValue
-        do {
-            value = try ContractJSON.makeDecoder().decode(JSONValue.self, from: Data(buffer: buffer))
-        } catch {
-            throw APIError.badRequest("the body is not valid JSON")
-        }
-        guard case .object(let members) = value else { throw APIError.badRequest("the body must be a JSON object") }
-        var body = JSONBody(members: members)
-        for key in members.keys.sorted() where !allowed.contains(key) {
-            body.errors.append(FieldError(field: key, message: "is not a field of this request"))
-        }
-        return body
-    }
-
     init(members: [String: JSONValue]) {
         self.members = members
     }

@@ -1,8 +1,9 @@
 /// Russian company identifiers, checked as the tax service defines them.
 enum OrganizationDetails {
-    /// ИНН: 10 digits with one check digit (organizations) or 12 digits with two (individuals).
+    /// ИНН: 10 digits with one check digit (organizations) or 12 digits with two (individuals); ASCII digits
+    /// only (`wholeNumberValue` alone would take Arabic-Indic or full-width ones).
     static func isValidINN(_ inn: String) -> Bool {
-        let digits = inn.compactMap { $0.wholeNumberValue }
+        let digits = inn.compactMap { $0.isASCII ? $0.wholeNumberValue : nil }
         guard digits.count == inn.count else { return false }
         func check(_ weights: [Int], _ count: Int) -> Int {
             zip(weights, digits.prefix(count)).reduce(0) { $0 + $1.0 * $1.1 } % 11 % 10

@@ -11,7 +11,6 @@ struct UserAdminController: Sendable {
     let accounts: AccountStore
     let tokens: TokenIssuer
     let hasher: PasswordHasher
-    let policy: PasswordPolicy
     let events: EventRecorder
 
     func addRoutes(to router: Router<ServiceRequestContext>) {
@@ -52,19 +51,9 @@ struct UserAdminController: Sendable {
         context: ServiceRequestContext
     ) async throws -> EditedResponse<UserAccount> {
         let identity = try context.requireIdentity()
-        var body = try await JSONBody.read(
-            request,
-            context: context,
-            allowed: ["email", "full_name", "role", "password", "position", "phone"]
-        )
-        let email = AuthController.email(&body, "email")
-        let fullName = body.string("full_name", maxLength: 200)
-        let role = body.choice("role", as: Role.self, required: true)
-        let password = policy.newPassword(&body, "password")
-        let position = body.patchString("position", maxLength: 200).value
-        let phone = ProfileController.phone(&body, "phone").value
-        try body.validate()
-        guard let email, let fullName, let role, let password else { throw APIError.badRequest("incomplete body") }
+        let body = try await request.decode(as: NewUserBody.self, context: context)
+        let (email, fullName, role, password) = (body.email, body.fullName, body.role, body.password)
+        let (position, phone) = (body.position, body.phone)
 
         let hash = try await hasher.hash(password)
         let (accounts, events) = (self.accounts, self.events)
@@ -98,10 +87,8 @@ struct UserAdminController: Sendable {
     @Sendable func update(_ request: Request, context: ServiceRequestContext) async throws -> UserAccount {
         let identity = try context.requireIdentity()
         let id = try Self.userID(context)
-        var body = try await JSONBody.read(request, context: context, allowed: ["role", "active"])
-        let role = body.choice("role", as: Role.self)
-        let active = body.bool("active")
-        try body.validate()
+        let change = try await request.decode(as: UserChangeBody.self, context: context)
+        let (role, active) = (change.role, change.active)
 
         let (accounts, tokens, events) = (self.accounts, self.tokens, self.events)
         return try await database.withTransaction { connection in

@@ -12,7 +12,6 @@ struct AuthController: Sendable {
     let accounts: AccountStore
     let tokens: TokenIssuer
     let hasher: PasswordHasher
-    let policy: PasswordPolicy
     let attempts: PasswordAttempts
     let events: EventRecorder
     let registrationEnabled: Bool
@@ -36,19 +35,10 @@ struct AuthController: Sendable {
         guard registrationEnabled else {
             throw APIError.forbidden("registration is turned off here; ask your organization's admin for an account")
         }
-        var body = try await JSONBody.read(
-            request,
-            context: context,
-            allowed: ["organization_name", "full_name", "email", "password"]
+        let body = try await request.decode(as: RegistrationBody.self, context: context)
+        let (organizationName, fullName, email, password) = (
+            body.organizationName, body.fullName, body.email, body.password
         )
-        let organizationName = body.string("organization_name", maxLength: 200)
-        let fullName = body.string("full_name", maxLength: 200)
-        let email = Self.email(&body, "email")
-        let password = policy.newPassword(&body, "password")
-        try body.validate()
-        guard let organizationName, let fullName, let email, let password else {
-            throw APIError.badRequest("incomplete body")
-        }
 
         let hash = try await hasher.hash(password)
         let (accounts, tokens, events) = (self.accounts, self.tokens, self.events)
@@ -88,11 +78,8 @@ struct AuthController: Sendable {
         _ request: Request,
         context: ServiceRequestContext
     ) async throws -> EditedResponse<TokenResponse> {
-        var body = try await JSONBody.read(request, context: context, allowed: ["email", "password"])
-        let email = body.string("email", maxLength: 254)
-        let password = body.rawString("password", minLength: 1, maxBytes: 1024)
-        try body.validate()
-        guard let email, let password else { throw Self.loginRefused }
+        let body = try await request.decode(as: LoginBody.self, context: context)
+        let (email, password) = (body.email, body.password)
 
         let (accounts, tokens, events) = (self.accounts, self.tokens, self.events)
         let found = try await database.withConnection { connection in
@@ -152,10 +139,7 @@ struct AuthController: Sendable {
         _ request: Request,
         context: ServiceRequestContext
     ) async throws -> EditedResponse<TokenResponse> {
-        var body = try await JSONBody.read(request, context: context, allowed: ["refresh_token"])
-        let token = body.string("refresh_token", maxLength: 200)
-        try body.validate()
-        guard let token else { throw APIError.unauthorized("the refresh token is not valid") }
+        let token = try await request.decode(as: RefreshTokenBody.self, context: context).refreshToken
         let (accounts, tokens, events) = (self.accounts, self.tokens, self.events)
         let outcome = try await database.withTransaction { connection in
             let outcome = try await tokens.refresh(token, accounts: accounts, on: connection)
@@ -184,10 +168,7 @@ struct AuthController: Sendable {
     }
 
     @Sendable func logout(_ request: Request, context: ServiceRequestContext) async throws -> HTTPResponse.Status {
-        var body = try await JSONBody.read(request, context: context, allowed: ["refresh_token"])
-        let token = body.string("refresh_token", maxLength: 200)
-        try body.validate()
-        guard let token else { return .noContent }
+        let token = try await request.decode(as: RefreshTokenBody.self, context: context).refreshToken
         let (tokens, events) = (self.tokens, self.events)
         try await database.withTransaction { connection in
             guard let revoked = try await tokens.revokeFamily(of: token, on: connection) else { return }
@@ -219,17 +200,5 @@ struct AuthController: Sendable {
             )
         }
         return .noContent
-    }
-
-    // MARK: - Fields shared with admin user creation
-
-    /// A required login email, normalized.
-    static func email(_ body: inout JSONBody, _ key: String) -> String? {
-        guard let text = body.string(key, maxLength: 254) else { return nil }
-        guard let email = FieldFormats.email(text) else {
-            body.reject(key, "must be an email address")
-            return nil
-        }
-        return email
     }
 }

@@ -15,7 +15,6 @@ struct PasswordController: Sendable {
     let tokens: TokenIssuer
     let resets: PasswordResetStore
     let hasher: PasswordHasher
-    let policy: PasswordPolicy
     let attempts: PasswordAttempts
     let events: EventRecorder
 
@@ -30,11 +29,8 @@ struct PasswordController: Sendable {
 
     @Sendable func change(_ request: Request, context: ServiceRequestContext) async throws -> HTTPResponse.Status {
         let identity = try context.requireIdentity()
-        var body = try await JSONBody.read(request, context: context, allowed: ["current_password", "new_password"])
-        let current = body.rawString("current_password", minLength: 1, maxBytes: 1024)
-        let new = policy.newPassword(&body, "new_password")
-        try body.validate()
-        guard let current, let new else { throw APIError.badRequest("incomplete body") }
+        let body = try await request.decode(as: PasswordChangeBody.self, context: context)
+        let (current, new) = (body.currentPassword, body.newPassword)
 
         let accounts = self.accounts
         let found = try await database.withConnection { connection in
@@ -116,11 +112,8 @@ struct PasswordController: Sendable {
         _ request: Request,
         context: ServiceRequestContext
     ) async throws -> HTTPResponse.Status {
-        var body = try await JSONBody.read(request, context: context, allowed: ["reset_token", "new_password"])
-        let token = body.string("reset_token", maxLength: 200)
-        let password = policy.newPassword(&body, "new_password")
-        try body.validate()
-        guard let token, let password else { throw APIError.badRequest("incomplete body") }
+        let body = try await request.decode(as: PasswordResetBody.self, context: context)
+        let (token, password) = (body.resetToken, body.newPassword)
 
         let (accounts, tokens, resets, events) = (self.accounts, self.tokens, self.resets, self.events)
         // A first look without a lock, so that a token that will be refused costs no bcrypt hash.

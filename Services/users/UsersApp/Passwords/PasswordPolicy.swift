@@ -38,15 +38,4 @@ struct PasswordPolicy: Sendable {
         }
         return nil
     }
-
-    /// The new password in the body field `key`, taken exactly as sent; a missing or unacceptable one is a
-    /// field error.
-    func newPassword(_ body: inout JSONBody, _ key: String) -> String? {
-        guard let password = body.rawString(key, minLength: 0, maxBytes: Int.max) else { return nil }
-        if let problem = problem(with: password) {
-            body.reject(key, problem)
-            return nil
-        }
-        return password
-    }
 }

@@ -27,17 +27,7 @@ struct ProfileController: Sendable {
 
     @Sendable func updateProfile(_ request: Request, context: ServiceRequestContext) async throws -> CurrentUser {
         let identity = try context.requireIdentity()
-        var body = try await JSONBody.read(
-            request,
-            context: context,
-            allowed: ["full_name", "position", "phone", "email"]
-        )
-        let fullName = body.patchString("full_name", maxLength: 200)
-        if case .clear = fullName { body.reject("full_name", "must not be empty") }
-        let position = body.patchString("position", maxLength: 200)
-        let phone = Self.phone(&body, "phone")
-        let email = Self.contactEmail(&body, "email")
-        try body.validate()
+        let change = try await request.decode(as: ProfileChangeBody.self, context: context)
 
         let (accounts, events) = (self.accounts, self.events)
         return try await database.withTransaction { connection in
@@ -51,10 +41,10 @@ struct ProfileController: Sendable {
                 user.active
             else { throw APIError.unauthorized("this account is no longer active") }
             let before = user.auditFields
-            if let name = fullName.value { user.fullName = name }
-            user.position = position.applied(to: user.position)
-            user.phone = phone.applied(to: user.phone)
-            user.contactEmail = email.applied(to: user.contactEmail)
+            if let name = change.fullName.value { user.fullName = name }
+            user.position = change.position.applied(to: user.position)
+            user.phone = change.phone.applied(to: user.phone)
+            user.contactEmail = change.email.applied(to: user.contactEmail)
             let changes = ChangeSet.payload(before: before, after: user.auditFields)
             if !ChangeSet.isEmpty(changes) {
                 user = try await accounts.update(user, on: connection)
@@ -95,27 +85,5 @@ struct ProfileController: Sendable {
             ),
             organization: organization
         )
-    }
-
-    /// A phone number field, normalized to E.164.
-    static func phone(_ body: inout JSONBody, _ key: String) -> Patch<String> {
-        let field = body.patchString(key, maxLength: 40)
-        guard case .set(let text) = field else { return field }
-        guard let phone = FieldFormats.phone(text) else {
-            body.reject(key, "must be a phone number, such as +7 495 123-45-67 or 8 (495) 123-45-67")
-            return .absent
-        }
-        return .set(phone)
-    }
-
-    /// An optional email field.
-    static func contactEmail(_ body: inout JSONBody, _ key: String) -> Patch<String> {
-        let field = body.patchString(key, maxLength: 254)
-        guard case .set(let text) = field else { return field }
-        guard let email = FieldFormats.email(text) else {
-            body.reject(key, "must be an email address")
-            return .absent
-        }
-        return .set(email)
     }
 }
