@@ -15,24 +15,33 @@ extension JSONBody {
 
     /// An email address of a PATCH (a contact address): left out, null (cleared) or an address.
     mutating func contactEmail(_ key: String) -> Patch<String> {
-        let field = patchString(key, maxLength: 254)
-        guard case .set(let text) = field else { return field }
-        guard let email = FieldFormats.email(text) else {
-            reject(key, "must be an email address")
-            return .absent
-        }
-        return .set(email)
+        patch(key, maxLength: 254, as: FieldFormats.email, "must be an email address")
     }
 
     /// A phone number of a PATCH, kept in the international form once read.
     mutating func phone(_ key: String) -> Patch<String> {
-        let field = patchString(key, maxLength: 40)
+        patch(
+            key,
+            maxLength: 40,
+            as: FieldFormats.phone,
+            "must be a phone number, such as +7 495 123-45-67 or 8 (495) 123-45-67"
+        )
+    }
+
+    /// A text field of a PATCH that `form` turns into the form it is kept in, or refuses with `message`.
+    private mutating func patch(
+        _ key: String,
+        maxLength: Int,
+        as form: (String) -> String?,
+        _ message: String
+    ) -> Patch<String> {
+        let field = patchString(key, maxLength: maxLength)
         guard case .set(let text) = field else { return field }
-        guard let phone = FieldFormats.phone(text) else {
-            reject(key, "must be a phone number, such as +7 495 123-45-67 or 8 (495) 123-45-67")
+        guard let value = form(text) else {
+            reject(key, message)
             return .absent
         }
-        return .set(phone)
+        return .set(value)
     }
 
     /// A new password, taken exactly as sent, under the one ``PasswordPolicy``.
