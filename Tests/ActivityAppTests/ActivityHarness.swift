@@ -27,36 +27,19 @@ struct ActivityHarness: Sendable {
     static let ingestKeys = "quoting-core:quote.*|customer.*:\(ingestKey), crm:deal.*:\(crmKey)"
 
     static func with(_ body: @Sendable (ActivityHarness, any TestClientProtocol) async throws -> Void) async throws {
-        try await IsolatedEnvironment.with { environment in
-            let harness = ActivityHarness(environment: environment)
-            let configuration = try TestInfrastructure.configuration(
-                service: ActivityService.name,
-                environment.overrides.merging([
-                    "ACTIVITY_FLUSH_INTERVAL": "20ms",
-                    "OUTBOX_POLL_INTERVAL": "20ms",
-                    "ACTIVITY_INGEST_KEYS": ingestKeys,
-                    "ACTIVITY_RETENTION_INTERVAL": "1h",
-                ]) { _, new in new }
-            )
-            let app = try await buildApplication(
-                configuration: configuration,
-                logger: TestInfrastructure.logger("activity")
-            )
-            try await app.test(.router) { client in
-                try await body(harness, client)
-            }
+        let overrides = [
+            "ACTIVITY_FLUSH_INTERVAL": "20ms", "OUTBOX_POLL_INTERVAL": "20ms", "ACTIVITY_INGEST_KEYS": ingestKeys,
+            "ACTIVITY_RETENTION_INTERVAL": "1h",
+        ]
+        try await TestService.run(ActivityService.name, overrides: { _ in overrides }, build: buildApplication) {
+            environment,
+            client in
+            try await body(ActivityHarness(environment: environment), client)
         }
     }
 
     func token(_ user: UUID, role: Role, organization: UUID? = nil) async throws -> String {
-        try await TestTokens.bearer(
-            Identity(
-                userID: user,
-                organizationID: organization ?? self.organization,
-                role: role,
-                email: "\(role.rawValue)@example.ru"
-            )
-        )
+        try await TestTokens.bearer(user: user, role: role, organization: organization ?? self.organization)
     }
 
     func envelope(

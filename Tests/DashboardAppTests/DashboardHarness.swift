@@ -13,24 +13,18 @@ import Testing
 
 /// Builds the dashboard against an isolated database and stream, and publishes events on that stream the
 /// way the outbox relay does (`id`, `type`, `origin`, `envelope`).
-struct DashboardHarness: Sendable {
+struct DashboardHarness: ServiceHarness {
     let environment: IsolatedEnvironment
     let client: any TestClientProtocol
     let organization = UUID()
 
     static func with(_ body: @Sendable (DashboardHarness) async throws -> Void) async throws {
-        try await IsolatedEnvironment.with { environment in
-            let configuration = try TestInfrastructure.configuration(
-                service: DashboardService.name,
-                environment.overrides.merging(["DASHBOARD_FLUSH_INTERVAL": "10ms"]) { _, new in new }
-            )
-            let app = try await buildApplication(
-                configuration: configuration,
-                logger: TestInfrastructure.logger("dashboard")
-            )
-            try await app.test(.router) { client in
-                try await body(DashboardHarness(environment: environment, client: client))
-            }
+        try await TestService.run(
+            DashboardService.name,
+            overrides: { _ in ["DASHBOARD_FLUSH_INTERVAL": "10ms"] },
+            build: buildApplication
+        ) { environment, client in
+            try await body(DashboardHarness(environment: environment, client: client))
         }
     }
 

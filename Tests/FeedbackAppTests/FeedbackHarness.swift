@@ -13,7 +13,7 @@ import Testing
 
 /// The feedback service against an isolated database and stream, with tokens for the people of two
 /// organizations, plus helpers to call it, age submissions and read the events it published.
-struct FeedbackHarness: Sendable {
+struct FeedbackHarness: ServiceHarness {
     let environment: IsolatedEnvironment
     let client: any TestClientProtocol
     let organization = UUID()
@@ -24,18 +24,14 @@ struct FeedbackHarness: Sendable {
     let otherAdmin = UUID()
 
     static func with(_ body: @Sendable (FeedbackHarness) async throws -> Void) async throws {
-        try await IsolatedEnvironment.with { environment in
-            let configuration = try TestInfrastructure.configuration(
-                service: FeedbackService.name,
-                environment.overrides.merging(["OUTBOX_POLL_INTERVAL": "20ms"]) { _, new in new }
-            )
-            let app = try await buildApplication(
-                configuration: configuration,
-                logger: TestInfrastructure.logger("feedback")
-            )
-            try await app.test(.router) { client in
-                try await body(FeedbackHarness(environment: environment, client: client))
-            }
+        try await TestService.run(
+            FeedbackService.name,
+            overrides: { _ in ["OUTBOX_POLL_INTERVAL": "20ms"] },
+            build: buildApplication
+        ) {
+            environment,
+            client in
+            try await body(FeedbackHarness(environment: environment, client: client))
         }
     }
 
@@ -43,53 +39,13 @@ struct FeedbackHarness: Sendable {
 
     /// A bearer header value for `user` with `role` in `organization` (the harness's first one by default).
     func token(_ user: UUID, role: Role, organization: UUID? = nil) async throws -> String {
-        try await TestTokens.bearer(
-            Identity(
-                userID: user,
-                organizationID: organization ?? self.organization,
-                role: role,
-                email: "\(role.rawValue).\(user.uuidString.prefix(8).lowercased())@example.ru"
-            )
-        )
+        try await TestTokens.bearer(user: user, role: role, organization: organization ?? self.organization)
     }
 
     var adminToken: String { get async throws { try await token(admin, role: .admin) } }
     var managerToken: String { get async throws { try await token(manager, role: .manager) } }
     var otherAdminToken: String {
         get async throws { try await token(otherAdmin, role: .admin, organization: otherOrganization) }
-    }
-
-    // MARK: - Calls
-
-    /// Sends `method path` with a raw JSON `body`, the bearer header `token` and `headers`.
-    func call(
-        _ method: HTTPRequest.Method,
-        _ path: String,
-        json: String? = nil,
-        token: String? = nil,
-        headers: HTTPFields = [:]
-    ) async throws -> TestResponse {
-        var fields = headers
-        fields[.contentType] = "application/json"
-        if let token { fields[.authorization] = token }
-        return try await client.execute(
-            uri: path,
-            method: method,
-            headers: fields,
-            body: json.map { ByteBuffer(string: $0) }
-        )
-    }
-
-    /// Sends `method path` with `body` encoded as JSON.
-    func call(
-        _ method: HTTPRequest.Method,
-        _ path: String,
-        body: some Encodable,
-        token: String? = nil,
-        headers: HTTPFields = [:]
-    ) async throws -> TestResponse {
-        let json = String(decoding: try ContractJSON.makeEncoder().encode(body), as: UTF8.self)
-        return try await call(method, path, json: json, token: token, headers: headers)
     }
 
     /// Submits feedback, optionally with an `Idempotency-Key`, and returns the raw response.

@@ -12,7 +12,7 @@ import Testing
 
 /// The users service against an isolated database and stream, with a cheap bcrypt cost, plus helpers to
 /// call it and read the events it published.
-struct UsersHarness: Sendable {
+struct UsersHarness: ServiceHarness {
     let environment: IsolatedEnvironment
     let client: any TestClientProtocol
 
@@ -23,21 +23,16 @@ struct UsersHarness: Sendable {
         setup: TestingSetup = .router,
         _ body: @Sendable (UsersHarness) async throws -> Void
     ) async throws {
-        try await IsolatedEnvironment.with { environment in
-            let configuration = try TestInfrastructure.configuration(
-                service: UsersService.name,
-                environment.overrides.merging(["USERS_BCRYPT_COST": "4", "OUTBOX_POLL_INTERVAL": "20ms"]) { _, new in
-                    new
-                }
-                .merging(overrides) { _, new in new }
-            )
-            let app = try await buildApplication(
-                configuration: configuration,
-                logger: TestInfrastructure.logger("users")
-            )
-            try await app.test(setup) { client in
-                try await body(UsersHarness(environment: environment, client: client))
-            }
+        let settings = ["USERS_BCRYPT_COST": "4", "OUTBOX_POLL_INTERVAL": "20ms"].merging(overrides) { _, new in new }
+        try await TestService.run(
+            UsersService.name,
+            overrides: { _ in settings },
+            setup: setup,
+            build: buildApplication
+        ) {
+            environment,
+            client in
+            try await body(UsersHarness(environment: environment, client: client))
         }
     }
 
@@ -48,37 +43,6 @@ struct UsersHarness: Sendable {
             environment.overrides.merging(["USERS_BCRYPT_COST": "4"]) { _, new in new }
                 .merging(overrides) { _, new in new }
         )
-    }
-
-    /// Sends `method path` with a JSON `body` (an encodable value or raw text), the bearer `token` and any
-    /// `extra` headers.
-    func call(
-        _ method: HTTPRequest.Method,
-        _ path: String,
-        json: String? = nil,
-        token: String? = nil,
-        headers extra: HTTPFields = [:]
-    ) async throws -> TestResponse {
-        var headers: HTTPFields = [.contentType: "application/json"]
-        headers.append(contentsOf: extra)
-        if let token { headers[.authorization] = "Bearer \(token)" }
-        return try await client.execute(
-            uri: path,
-            method: method,
-            headers: headers,
-            body: json.map { ByteBuffer(string: $0) }
-        )
-    }
-
-    func call(
-        _ method: HTTPRequest.Method,
-        _ path: String,
-        body: some Encodable,
-        token: String? = nil,
-        headers extra: HTTPFields = [:]
-    ) async throws -> TestResponse {
-        let json = String(decoding: try ContractJSON.makeEncoder().encode(body), as: UTF8.self)
-        return try await call(method, path, json: json, token: token, headers: extra)
     }
 
     /// Registers a new organization with its admin.
