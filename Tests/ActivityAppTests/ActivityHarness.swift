@@ -31,7 +31,11 @@ struct ActivityHarness: Sendable {
             "ACTIVITY_FLUSH_INTERVAL": "20ms", "OUTBOX_POLL_INTERVAL": "20ms", "ACTIVITY_INGEST_KEYS": ingestKeys,
             "ACTIVITY_RETENTION_INTERVAL": "1h",
         ]
-        try await TestService.run(ActivityService.name, overrides: { _ in overrides }, build: buildApplication) {
+        try await TestService.run(
+            ActivityService.name,
+            overrides: { _ in overrides },
+            build: { try await buildApplication(configuration: $0, logger: $1) }
+        ) {
             environment,
             client in
             try await body(ActivityHarness(environment: environment), client)

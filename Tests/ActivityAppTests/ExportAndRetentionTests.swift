@@ -95,6 +95,7 @@ struct ExportAndRetentionTests {
             try await TestInfrastructure.withRedis { redis in
                 let job = RetentionJob(
                     store: store,
+                    clock: SystemWallClock(),
                     lease: RedisLease(redis: redis, name: environment.databaseName, owner: "t", ttl: .seconds(30)),
                     retentionDays: 365,
                     interval: .seconds(3600),

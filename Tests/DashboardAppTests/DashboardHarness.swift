@@ -22,7 +22,7 @@ struct DashboardHarness: ServiceHarness {
         try await TestService.run(
             DashboardService.name,
             overrides: { _ in ["DASHBOARD_FLUSH_INTERVAL": "10ms"] },
-            build: buildApplication
+            build: { try await buildApplication(configuration: $0, logger: $1) }
         ) { environment, client in
             try await body(DashboardHarness(environment: environment, client: client))
         }

@@ -13,26 +13,13 @@ import Testing
 
 @testable import RatesApp
 
-/// A clock the test moves by hand.
-final class TestClock: RatesClock {
-    private let instant: Mutex<Date>
-
-    init(_ instant: Date) {
-        self.instant = Mutex(instant)
-    }
-
-    func now() -> Date { instant.withLock { $0 } }
-
-    func set(_ instant: Date) { self.instant.withLock { $0 = instant } }
-}
-
 /// The rates service against an isolated database and stream, a fake CBR and a test clock, with tokens for
 /// a manager and an admin.
 struct RatesHarness: Sendable {
     let environment: IsolatedEnvironment
     let client: any TestClientProtocol
     let cbr: FakeCBR
-    let clock: TestClock
+    let clock: TestWallClock
     let manager: String
     let admin: String
     let channel: String
@@ -69,7 +56,7 @@ struct RatesHarness: Sendable {
             try await IsolatedEnvironment.with { environment in
                 let settings = Self.overrides(cbr: cbr, environment: environment).merging(overrides) { _, new in new }
                 let configuration = try TestInfrastructure.configuration(service: RatesService.name, settings)
-                let clock = TestClock(now)
+                let clock = TestWallClock(now)
                 let app = try await buildApplication(
                     configuration: configuration,
                     logger: TestInfrastructure.logger("rates"),

@@ -47,7 +47,7 @@ struct SchedulerRig: Sendable {
 
     var store: RatesStore { RatesStore(database: database, logger: logger) }
 
-    func loader(clock: TestClock) -> RatesLoader {
+    func loader(clock: TestWallClock) -> RatesLoader {
         RatesLoader(
             client: CBRClient(settings: settings, logger: logger),
             store: store,
@@ -65,7 +65,7 @@ struct SchedulerRig: Sendable {
         )
     }
 
-    func scheduler(_ owner: String, clock: TestClock, gate: InitialLoadGate = InitialLoadGate()) -> RatesScheduler {
+    func scheduler(_ owner: String, clock: TestWallClock, gate: InitialLoadGate = InitialLoadGate()) -> RatesScheduler {
         RatesScheduler(
             loader: loader(clock: clock),
             store: store,
@@ -110,7 +110,7 @@ struct RatesSchedulerTests {
     func oneLoaderAmongReplicas() async throws {
         try await SchedulerRig.with { rig in
             await rig.cbr.state.slowDown(.milliseconds(100))
-            let clock = TestClock(CBRFixtures.moscow(3, 17, 12))
+            let clock = TestWallClock(CBRFixtures.moscow(3, 17, 12))
             let gates = [InitialLoadGate(), InitialLoadGate(), InitialLoadGate()]
             let replicas = (0..<3).map { rig.scheduler("replica-\($0)", clock: clock, gate: gates[$0]) }
             await withDiscardingTaskGroup { group in
@@ -137,7 +137,7 @@ struct RatesSchedulerTests {
     @Test("after the publication time it retries with back-off until tomorrow's set appears")
     func retriesUntilTomorrowAppears() async throws {
         try await SchedulerRig.with { rig in
-            let clock = TestClock(CBRFixtures.moscow(3, 17, 16))
+            let clock = TestWallClock(CBRFixtures.moscow(3, 17, 16))
             let scheduler = rig.scheduler("replica", clock: clock)
             await scheduler.startUp()
             #expect(try await rig.storedDates().last == "2026-03-17")
@@ -179,7 +179,7 @@ struct RatesSchedulerTests {
     @Test("on a Saturday evening it checks once (no set is dated Sunday) and confirms the Saturday set at midnight")
     func weekendChecksOnce() async throws {
         try await SchedulerRig.with { rig in
-            let clock = TestClock(CBRFixtures.moscow(3, 14, 16))
+            let clock = TestWallClock(CBRFixtures.moscow(3, 14, 16))
             let scheduler = rig.scheduler("replica", clock: clock)
             await scheduler.startUp()
             let backfilled = ["04", "05", "06", "07", "11", "12", "13", "14"].map { "2026-03-\($0)" }
@@ -212,7 +212,7 @@ struct RatesSchedulerTests {
     func failuresBackOff() async throws {
         try await SchedulerRig.with { rig in
             await rig.cbr.state.breakDown(.html)
-            let clock = TestClock(CBRFixtures.moscow(3, 17, 12))
+            let clock = TestWallClock(CBRFixtures.moscow(3, 17, 12))
             let gate = InitialLoadGate()
             let scheduler = rig.scheduler("replica", clock: clock, gate: gate)
             await scheduler.startUp()
@@ -246,7 +246,7 @@ struct RatesSchedulerTests {
     @Test("after an outage it walks back over the missed sets without gaps")
     func catchUp() async throws {
         try await SchedulerRig.with { rig in
-            let clock = TestClock(CBRFixtures.moscow(3, 7, 12))
+            let clock = TestWallClock(CBRFixtures.moscow(3, 7, 12))
             _ = try await rig.loader(clock: clock).load(CBRFixtures.day(3, 7))
             clock.set(CBRFixtures.moscow(3, 17, 12))
             var progress = SchedulerProgress()
@@ -273,7 +273,7 @@ struct RatesSchedulerTests {
     func clientRetries() async throws {
         try await SchedulerRig.with { rig in
             await rig.cbr.state.misbehave([.status(503)])
-            let clock = TestClock(CBRFixtures.moscow(3, 17, 12))
+            let clock = TestWallClock(CBRFixtures.moscow(3, 17, 12))
             let loaded = try await rig.loader(clock: clock).load(CBRFixtures.day(3, 17))
             #expect(loaded.date == CBRFixtures.day(3, 17))
             #expect(loaded.isNew)

@@ -35,7 +35,7 @@ struct RatesServiceStartTests {
         let app = try await buildApplication(
             configuration: configuration,
             logger: TestInfrastructure.logger("rates"),
-            clock: TestClock(CBRFixtures.moscow(3, 17, 12))
+            clock: TestWallClock(CBRFixtures.moscow(3, 17, 12))
         )
         try await ServiceStartCheck.verify(
             app,

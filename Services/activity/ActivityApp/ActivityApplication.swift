@@ -20,7 +20,8 @@ package enum ActivityService {
 /// events, the retention job, and the routes. Starts nothing by itself.
 package func buildApplication(
     configuration: ServiceConfiguration,
-    logger: Logger
+    logger: Logger,
+    clock: any WallClock = SystemWallClock()
 ) async throws -> some ApplicationProtocol {
     let settings = try ActivitySettings(settings: configuration.settings, environment: configuration.environment)
     if settings.usesDevelopmentIngestKey {
@@ -40,10 +41,9 @@ package func buildApplication(
             "POST /api/activity/events": .ingestion,
         ])
     )
-    ActivityLogController(store: store, database: platform.database, events: events).addRoutes(to: router)
-    IngestionController(keys: settings.ingestKeys, outbox: events.outbox, database: platform.database).addRoutes(
-        to: router
-    )
+    ActivityLogController(store: store, database: platform.database, events: events, clock: clock).addRoutes(to: router)
+    IngestionController(keys: settings.ingestKeys, outbox: events.outbox, database: platform.database, clock: clock)
+        .addRoutes(to: router)
 
     // The first consumer keeps the instance's name, so entries it left pending before a restart are its own.
     let consumers = (1...settings.consumers).map { number in
@@ -63,6 +63,7 @@ package func buildApplication(
     }
     let retention = RetentionJob(
         store: store,
+        clock: clock,
         lease: platform.makeLease(name: settings.retentionLeaseName, ttl: settings.retentionLeaseTTL),
         retentionDays: settings.retentionDays,
         interval: settings.retentionInterval,

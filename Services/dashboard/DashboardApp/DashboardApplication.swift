@@ -17,7 +17,8 @@ package enum DashboardService {
 /// routes and migrations. Starts nothing by itself.
 package func buildApplication(
     configuration: ServiceConfiguration,
-    logger: Logger
+    logger: Logger,
+    clock: any WallClock = SystemWallClock()
 ) async throws -> some ApplicationProtocol {
     let settings = try DashboardSettings(settings: configuration.settings)
     let platform = try await ServicePlatform(
@@ -33,9 +34,11 @@ package func buildApplication(
         ttl: settings.cacheTTL
     )
     let router = try platform.makeRouter()
-    DashboardController(store: StatisticsStore(database: platform.database, logger: logger), cache: cache).addRoutes(
-        to: router
-    )
+    DashboardController(
+        store: StatisticsStore(database: platform.database, logger: logger),
+        cache: cache,
+        clock: clock
+    ).addRoutes(to: router)
 
     let consumer = StreamConsumer(
         redis: platform.redis,

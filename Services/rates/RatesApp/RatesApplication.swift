@@ -18,7 +18,7 @@ package enum RatesService {
 package func buildApplication(
     configuration: ServiceConfiguration,
     logger: Logger,
-    clock: any RatesClock = SystemRatesClock()
+    clock: any WallClock = SystemWallClock()
 ) async throws -> some ApplicationProtocol {
     let settings = try RatesSettings(settings: configuration.settings)
     let gate = InitialLoadGate()

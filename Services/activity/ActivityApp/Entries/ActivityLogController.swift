@@ -12,6 +12,7 @@ struct ActivityLogController: Sendable {
     let store: ActivityEntryStore
     let database: Database
     let events: EventRecorder
+    let clock: any WallClock
     /// Rows fetched per query while streaming an export; memory holds one chunk at a time.
     let exportChunkSize = 1000
 
@@ -65,7 +66,7 @@ struct ActivityLogController: Sendable {
         let database = self.database
         let store = self.store
         let chunkSize = exportChunkSize
-        let filename = "activity-\(CalendarDay(Date())).csv"
+        let filename = "activity-\(CalendarDay(clock.now())).csv"
         return Response(
             status: .ok,
             headers: [

@@ -17,6 +17,7 @@ struct IngestionController: Sendable {
     let keys: [IngestionKey]
     let outbox: Outbox
     let database: Database
+    let clock: any WallClock
     static let maxBatch = 1000
     /// The largest payload accepted, as sent: 64 KiB.
     static let maxPayloadSize = 64 << 10
@@ -46,7 +47,12 @@ struct IngestionController: Sendable {
             ])
         }
 
-        let (envelopes, decodingProblems) = Self.decode(bytes: bytes, elements: elements, isBatch: isBatch)
+        let (envelopes, decodingProblems) = Self.decode(
+            bytes: bytes,
+            elements: elements,
+            isBatch: isBatch,
+            now: clock.now()
+        )
         let problems = decodingProblems + Self.nulEscapes(in: bytes, elements: elements, isBatch: isBatch)
         guard problems.isEmpty else { throw APIError.validation(problems) }
         let refusals = Self.refusals(envelopes, key: key, isBatch: isBatch)
@@ -143,7 +149,7 @@ struct IngestionController: Sendable {
         bytes: [UInt8],
         elements: [Range<Int>],
         isBatch: Bool,
-        now: Date = Date()
+        now: Date
     ) -> ([IncomingEnvelope], [FieldError]) {
         if let scanned = EnvelopeScanner.envelopes(in: bytes, elements: elements, isBatch: isBatch) {
             let problems = Self.check(scanned, indices: Array(scanned.indices), isBatch: isBatch, now: now)

@@ -9,6 +9,7 @@ import ServiceLifecycle
 /// minute after start), in small batches so the table stays available; one replica at a time, under a lease.
 struct RetentionJob: Service {
     let store: ActivityEntryStore
+    let clock: any WallClock
     let lease: RedisLease
     let retentionDays: Int
     let interval: Duration
@@ -26,7 +27,8 @@ struct RetentionJob: Service {
 
     /// One pass: deletes every expired entry, batch by batch; returns how many.
     @discardableResult
-    func runOnce(now: Date = Date()) async throws -> Int {
+    func runOnce() async throws -> Int {
+        let now = clock.now()
         do {
             guard try await lease.acquire() else { return 0 }
         } catch {

@@ -21,6 +21,7 @@ struct DashboardCache: Sendable {
 struct DashboardController: Sendable {
     let store: StatisticsStore
     let cache: DashboardCache
+    let clock: any WallClock
 
     func addRoutes(to router: Router<ServiceRequestContext>) {
         let group = router.group("api/dashboard").add(middleware: RequireRoleMiddleware())
@@ -30,9 +31,9 @@ struct DashboardController: Sendable {
 
     @Sendable func stats(_ request: Request, context: ServiceRequestContext) async throws -> RenderedJSON {
         let identity = try context.requireIdentity()
-        let store = self.store
+        let (store, now) = (self.store, clock.now())
         return try await cache.stats.value(for: "stats", tag: identity.organizationIDText, ttl: cache.ttl) {
-            try RenderedJSON(encoding: try await store.stats(organization: identity.organizationID))
+            try RenderedJSON(encoding: try await store.stats(organization: identity.organizationID, now: now))
         }
     }
 
@@ -41,9 +42,11 @@ struct DashboardController: Sendable {
         var query = QueryParameters(request)
         let months = query.int("months", in: 1...36) ?? 12
         try query.validate()
-        let store = self.store
+        let (store, now) = (self.store, clock.now())
         return try await cache.trends.value(for: "trends:\(months)", tag: identity.organizationIDText, ttl: cache.ttl) {
-            try RenderedJSON(encoding: try await store.trends(organization: identity.organizationID, months: months))
+            try RenderedJSON(
+                encoding: try await store.trends(organization: identity.organizationID, months: months, now: now)
+            )
         }
     }
 }

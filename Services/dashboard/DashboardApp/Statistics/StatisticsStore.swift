@@ -85,7 +85,7 @@ struct StatisticsStore: Sendable {
 
     /// The organization's figures at `now`. The three queries run at once, each on a pooled connection of its
     /// own (each statement sees its own snapshot, as it would one after another outside a transaction).
-    func stats(organization: UUID, now: Date = Date()) async throws -> DashboardStats {
+    func stats(organization: UUID, now: Date) async throws -> DashboardStats {
         let thisMonth = calendar.monthStart(of: now)
         let lastMonth = calendar.monthStart(of: now, offset: -1)
         let nextMonth = calendar.monthStart(of: now, offset: 1)
@@ -185,7 +185,7 @@ struct StatisticsStore: Sendable {
         }
     }
 
-    func trends(organization: UUID, months: Int, now: Date = Date()) async throws -> RevenueTrends {
+    func trends(organization: UUID, months: Int, now: Date) async throws -> RevenueTrends {
         let starts = (0..<months).map { calendar.monthStart(of: now, offset: $0 - months + 1) }
         let first = CalendarDay(moscowDayOf: starts[0]).description
         let end = CalendarDay(moscowDayOf: calendar.monthStart(of: now, offset: 1)).description

@@ -14,7 +14,7 @@ struct RatesController: Sendable {
     let database: Database
     let events: EventRecorder
     let calendar: RatesCalendar
-    let clock: any RatesClock
+    let clock: any WallClock
     let settings: RatesSettings
     let answers: RatesAnswerCache
     let period = AnswerPeriod()

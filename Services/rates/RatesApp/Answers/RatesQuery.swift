@@ -20,7 +20,7 @@ package struct RatesAnswer<Body: Sendable>: Sendable {
 package struct RatesQuery: Sendable {
     private let store: RatesStore
     private let calendar: RatesCalendar
-    private let clock: any RatesClock
+    private let clock: any WallClock
     private let staleAfter: Duration
     private let cardCurrencies: [String]
     /// How long a stale answer may be cached: it changes as soon as a load succeeds.
@@ -29,7 +29,7 @@ package struct RatesQuery: Sendable {
     package init(
         store: RatesStore,
         calendar: RatesCalendar,
-        clock: any RatesClock,
+        clock: any WallClock,
         staleAfter: Duration,
         cardCurrencies: [String]
     ) {

@@ -1,21 +1,6 @@
 import Foundation
 import ServiceKit
 
-/// Where the service gets the time from; tests inject a fixed or movable clock so nothing depends on the wall
-/// clock.
-package protocol RatesClock: Sendable {
-    /// The current instant.
-    func now() -> Date
-}
-
-/// The wall clock.
-package struct SystemRatesClock: RatesClock {
-    package init() {}
-
-    /// The current instant of the system clock.
-    package func now() -> Date { Date() }
-}
-
 /// The CBR calendar: days and times are Moscow's (CBR publishes in the afternoon, Moscow time, the set that takes
 /// effect the next day), and sets are dated Tuesday to Saturday: a Saturday set also covers Sunday and Monday.
 package struct RatesCalendar: Sendable {

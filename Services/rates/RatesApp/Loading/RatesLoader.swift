@@ -26,7 +26,7 @@ package struct RatesLoader: Sendable {
     private let redis: RedisClient
     private let events: EventRecorder
     private let calendar: RatesCalendar
-    private let clock: any RatesClock
+    private let clock: any WallClock
     private let updatesChannel: String
     private let logger: Logger
     private let changed: @Sendable () async -> Void
@@ -38,7 +38,7 @@ package struct RatesLoader: Sendable {
         redis: RedisClient,
         events: EventRecorder,
         calendar: RatesCalendar,
-        clock: any RatesClock,
+        clock: any WallClock,
         updatesChannel: String,
         logger: Logger,
         changed: @escaping @Sendable () async -> Void = {}

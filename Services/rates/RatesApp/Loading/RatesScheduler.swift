@@ -42,7 +42,7 @@ package struct RatesScheduler: Service {
     private let store: RatesStore
     private let lease: RedisLease
     private let calendar: RatesCalendar
-    private let clock: any RatesClock
+    private let clock: any WallClock
     private let settings: RatesSettings
     private let gate: InitialLoadGate
     private let logger: Logger
@@ -52,7 +52,7 @@ package struct RatesScheduler: Service {
         store: RatesStore,
         lease: RedisLease,
         calendar: RatesCalendar,
-        clock: any RatesClock,
+        clock: any WallClock,
         settings: RatesSettings,
         gate: InitialLoadGate,
         logger: Logger
