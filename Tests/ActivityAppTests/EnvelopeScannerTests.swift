@@ -63,6 +63,15 @@ struct EnvelopeScannerTests {
         }
     }
 
+    @Test("the usual envelope has every member the envelope declares, so the agreement below covers each")
+    func usualIsComplete() throws {
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(Self.usual.utf8)) as? [String: Any])
+        for (member, names) in EventEnvelope.members {
+            let members = member.isEmpty ? object : try #require(object[member] as? [String: Any], "\(member)")
+            #expect(Set(members.keys) == names, "\(member.isEmpty ? "the envelope" : member)")
+        }
+    }
+
     @Test(
         "usual envelopes and batches read the same as with JSONDecoder",
         arguments: [usual, sparse, actorless, "[\(usual)]", " [ \(usual) ,\n\(sparse),\(actorless) ] "]

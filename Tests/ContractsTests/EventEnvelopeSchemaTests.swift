@@ -49,7 +49,10 @@ struct EventEnvelopeSchemaTests {
             )
             let writtenNested = try #require(written[object] as? [String: Any])
             #expect(Set(nested.keys) == Set(writtenNested.keys), "\(object)")
+            #expect(Set(nested.keys) == EventEnvelope.members[object], "\(object): the declaration")
+            #expect((properties[object] as? [String: Any])?["additionalProperties"] as? Bool == false, "\(object)")
         }
+        #expect(Set(properties.keys) == EventEnvelope.members[""], "the declaration")
     }
 
     @Test("the schema's actions are the Swift enum's cases")

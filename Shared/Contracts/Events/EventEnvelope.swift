@@ -27,7 +27,7 @@ public struct EventEnvelope: Codable, Sendable, Equatable {
     /// What changed (a JSON object): before/after of the changed fields, never a secret.
     public var payload: JSONValue
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case id, type, version
         case occurredAt = "occurred_at"
         case source
@@ -64,12 +64,28 @@ public struct EventEnvelope: Codable, Sendable, Equatable {
     }
 }
 
+extension EventEnvelope {
+    /// The members of an envelope (key `""`) and of its `source`, `actor` and `resource` objects, as written on
+    /// the wire: the one declaration of the envelope's shape. Ingestion refuses any other member by it, and
+    /// tests hold the JSON Schema, ingestion's scanner and the activity log's columns to it.
+    public static let members: [String: Set<String>] = [
+        "": Set(CodingKeys.allCases.map(\.stringValue)),
+        "source": Set(EventSource.CodingKeys.allCases.map(\.stringValue)),
+        "actor": Set(EventActor.CodingKeys.allCases.map(\.stringValue)),
+        "resource": Set(EventResource.CodingKeys.allCases.map(\.stringValue)),
+    ]
+}
+
 /// The producer of an event.
 public struct EventSource: Codable, Sendable, Equatable {
     /// The service (`users`) or outside system (`quoting-core`).
     public var service: String
     /// The replica, when known.
     public var instance: String?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case service, instance
+    }
 
     public init(service: String, instance: String?) {
         self.service = service
@@ -84,7 +100,7 @@ public struct EventActor: Codable, Sendable, Equatable {
     public var ip: String?
     public var userAgent: String?
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case userID = "user_id"
         case email, ip
         case userAgent = "user_agent"
@@ -104,6 +120,10 @@ public struct EventResource: Codable, Sendable, Equatable {
     public var type: String
     /// The resource's id, as text (a UUID, a date, a number).
     public var id: String?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case type, id
+    }
 
     public init(type: String, id: String?) {
         self.type = type

@@ -91,20 +91,12 @@ struct IncomingEnvelope: Decodable, Equatable {
         unknownMembers = try Self.unknownMembers(in: decoder)
     }
 
-    /// The members each object of the envelope has that its shape does not define, as field paths.
+    /// The members each object of the envelope has that its shape (``EventEnvelope/members``) does not
+    /// define, as field paths.
     private static func unknownMembers(in decoder: any Decoder) throws -> [String] {
-        let known: KeyValuePairs<String, Set<String>> = [
-            "": [
-                "id", "type", "version", "occurred_at", "source", "organization_id", "actor", "request_id",
-                "resource", "action", "payload",
-            ],
-            "actor": ["user_id", "email", "ip", "user_agent"],
-            "resource": ["type", "id"],
-            "source": ["service", "instance"],
-        ]
         let members = try decoder.container(keyedBy: AnyKey.self)
         var unknown: [String] = []
-        for (object, names) in known {
+        for (object, names) in EventEnvelope.members.sorted(by: { $0.key < $1.key }) {
             var keys = members.allKeys
             var prefix = ""
             if !object.isEmpty {
