@@ -21,8 +21,7 @@ package struct Database: Sendable {
     ///
     /// `body` runs in the caller's own task (so it need not be `@Sendable` nor escape, and reads the caller's
     /// properties directly): a child task leases the connection from the pool, hands it over and holds it
-    /// until `body` is done, while a timer ends the wait for a connection after the acquire timeout. A
-    /// failure to connect ends the wait at once.
+    /// until `body` is done, while a timer ends the wait for a connection after the acquire timeout.
     package func withConnection<Result: Sendable>(
         _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
@@ -39,15 +38,9 @@ package struct Database: Sendable {
         defer { timer.cancel() }
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                do {
-                    try await client.withConnection { connection in
-                        deliver.yield(connection)
-                        for await _ in done {}
-                    }
-                } catch {
-                    // A pool that cannot connect fails the wait at once, not at the acquire timeout.
-                    deliver.finish(throwing: error)
-                    throw error
+                try await client.withConnection { connection in
+                    deliver.yield(connection)
+                    for await _ in done {}
                 }
             }
             defer {
