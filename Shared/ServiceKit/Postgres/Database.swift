@@ -31,9 +31,7 @@ package struct Database: Sendable {
         let (done, finish) = AsyncStream.makeStream(of: Void.self)
         let timer = Task {
             try? await Task.sleep(for: acquireTimeout)
-            if !Task.isCancelled {
-                deliver.finish(throwing: DatabaseUnavailable(reason: .poolExhausted(acquireTimeout)))
-            }
+            if !Task.isCancelled { deliver.finish(throwing: DatabaseUnavailable(reason: .poolExhausted(acquireTimeout))) }
         }
         defer { timer.cancel() }
         return try await withThrowingTaskGroup(of: Void.self) { group in
