@@ -38,6 +38,7 @@ struct RatesController: Sendable {
 
     /// `GET /api/exchange-rates`: the dashboard card.
     @Sendable func card(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+        let query = self.query
         return try await respond("card", request) { try await query.card() }
     }
 
@@ -47,6 +48,7 @@ struct RatesController: Sendable {
         let symbols = parameters.currencies("symbols")
         let base = parameters.currency("base") ?? CurrencyCode.ruble
         try parameters.validate()
+        let query = self.query
         return try await respond("latest|\(base)|\(Self.key(symbols))", request) {
             try await query.rates(on: nil, symbols: symbols, base: base)
         }
@@ -60,6 +62,7 @@ struct RatesController: Sendable {
         let symbols = parameters.currencies("symbols")
         let base = parameters.currency("base") ?? CurrencyCode.ruble
         try parameters.validate()
+        let query = self.query
         return try await respond("day|\(day?.description ?? "")|\(base)|\(Self.key(symbols))", request) {
             try await query.rates(on: day, symbols: symbols, base: base)
         }
@@ -87,6 +90,7 @@ struct RatesController: Sendable {
         }
         try parameters.validate()
         guard let from, let to else { throw APIError.badRequest("from and to are required") }
+        let query = self.query
         return try await respond("history|\(from)|\(to)|\(base)|\(Self.key(symbols))", request) {
             try await query.history(from: from, to: to, symbols: symbols, base: base)
         }
@@ -94,6 +98,7 @@ struct RatesController: Sendable {
 
     /// `GET /api/exchange-rates/currencies`: RUB and every currency CBR has quoted.
     @Sendable func currencies(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+        let query = self.query
         return try await respond("currencies", request) { try await query.currencies() }
     }
 
@@ -107,6 +112,7 @@ struct RatesController: Sendable {
         for name in ["from", "to", "amount"] where parameters.raw(name) == nil { parameters.require(name) }
         try parameters.validate()
         guard let from, let to, let amount else { throw APIError.badRequest("from, to and amount are required") }
+        let query = self.query
         return try await respond("convert|\(from)|\(to)|\(amount)|\(day?.description ?? "")", request) {
             try await query.convert(amount, from: from, to: to, on: day)
         }
@@ -123,6 +129,7 @@ struct RatesController: Sendable {
         _ request: Request,
         load: @escaping @Sendable () async throws -> RatesAnswer<Body>
     ) async throws -> Response {
+        let clock = self.clock
         // Answers change only when a set is stored (which drops the cache), at the publication time and at
         // midnight: keying by the Moscow day and the side of the publication time means an entry is never
         // served past either, whatever its TTL.
@@ -165,6 +172,7 @@ struct RatesController: Sendable {
             date: outcome.answered.description,
             newSets: outcome.newSets.map(\.description)
         )
+        let events = self.events
         try await database.withTransaction { connection in
             try await events.record(
                 "rates.loaded",

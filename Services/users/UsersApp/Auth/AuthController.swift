@@ -41,6 +41,7 @@ struct AuthController: Sendable {
         )
 
         let hash = try await hasher.hash(password)
+        let (accounts, tokens, events) = (self.accounts, self.tokens, self.events)
         let registration = try await database.withTransaction { connection in
             let organization = try await accounts.createOrganization(name: organizationName, on: connection)
             let user = try await accounts.createUser(
@@ -80,6 +81,7 @@ struct AuthController: Sendable {
         let body = try await request.decode(as: LoginBody.self, context: context)
         let (email, password) = (body.email, body.password)
 
+        let (accounts, tokens, events) = (self.accounts, self.tokens, self.events)
         let found = try await database.withConnection { connection in
             try await accounts.credentials(email: email, on: connection)
         }
@@ -119,6 +121,7 @@ struct AuthController: Sendable {
         reason: String,
         context: ServiceRequestContext
     ) async throws {
+        let events = self.events
         try await database.withTransaction { connection in
             try await events.record(
                 "users.login_failed",
@@ -137,6 +140,7 @@ struct AuthController: Sendable {
         context: ServiceRequestContext
     ) async throws -> EditedResponse<TokenResponse> {
         let token = try await request.decode(as: RefreshTokenBody.self, context: context).refreshToken
+        let (accounts, tokens, events) = (self.accounts, self.tokens, self.events)
         let outcome = try await database.withTransaction { connection in
             let outcome = try await tokens.refresh(token, accounts: accounts, on: connection)
             if case .reused(let family, let user) = outcome {
@@ -165,6 +169,7 @@ struct AuthController: Sendable {
 
     @Sendable func logout(_ request: Request, context: ServiceRequestContext) async throws -> HTTPResponse.Status {
         let token = try await request.decode(as: RefreshTokenBody.self, context: context).refreshToken
+        let (tokens, events) = (self.tokens, self.events)
         try await database.withTransaction { connection in
             guard let revoked = try await tokens.revokeFamily(of: token, on: connection) else { return }
             try await events.record(
@@ -183,6 +188,7 @@ struct AuthController: Sendable {
     /// until they expire, at most `JWT_ACCESS_TTL`).
     @Sendable func logoutAll(_ request: Request, context: ServiceRequestContext) async throws -> HTTPResponse.Status {
         let identity = try context.requireIdentity()
+        let (tokens, events) = (self.tokens, self.events)
         try await database.withTransaction { connection in
             try await tokens.revokeAll(userID: identity.userID, on: connection)
             try await events.record(
