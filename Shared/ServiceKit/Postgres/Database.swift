@@ -18,44 +18,36 @@ package struct Database: Sendable {
     }
 
     /// Runs `body` on a pooled connection, failing with ``DatabaseUnavailable`` if none frees up in time.
-    ///
-    /// `body` runs in the caller's own task (so it need not be `@Sendable` nor escape, and reads the caller's
-    /// properties directly): a child task leases the connection from the pool, hands it over and holds it
-    /// until `body` is done, while a timer ends the wait for a connection after the acquire timeout.
     package func withConnection<Result: Sendable>(
-        _ body: (PostgresConnection) async throws -> Result
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
+        let acquired = Flag()
         let client = self.client
         let acquireTimeout = self.acquireTimeout
-        let (connections, deliver) = AsyncThrowingStream.makeStream(of: PostgresConnection.self)
-        let (done, finish) = AsyncStream.makeStream(of: Void.self)
-        let timer = Task {
-            try? await Task.sleep(for: acquireTimeout)
-            if !Task.isCancelled { deliver.finish(throwing: DatabaseUnavailable(reason: .poolExhausted(acquireTimeout))) }
-        }
-        defer { timer.cancel() }
-        return try await withThrowingTaskGroup(of: Void.self) { group in
+        return try await withThrowingTaskGroup(of: Result?.self) { group in
             group.addTask {
                 try await client.withConnection { connection in
-                    deliver.yield(connection)
-                    for await _ in done {}
+                    acquired.set()
+                    return try await body(connection)
                 }
             }
-            defer {
-                finish.finish()
-                group.cancelAll()
+            group.addTask {
+                try await Task.sleep(for: acquireTimeout)
+                guard acquired.isSet else { throw DatabaseUnavailable(reason: .poolExhausted(acquireTimeout)) }
+                return nil
             }
-            var waiting = connections.makeAsyncIterator()
-            guard let connection = try await waiting.next() else { throw CancellationError() }
-            timer.cancel()
-            return try await body(connection)
+            defer { group.cancelAll() }
+            while let next = try await group.next() {
+                if let result = next { return result }
+            }
+            throw CancellationError()
         }
     }
 
     /// Runs `body` in one transaction on a pooled connection: committed if it returns, rolled back if it throws.
     /// The error `body` threw is rethrown as is (not wrapped), so callers match on their own error types.
     package func withTransaction<Result: Sendable>(
-        _ body: (PostgresConnection) async throws -> Result
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         let logger = self.logger
         return try await withConnection { connection in
