@@ -144,6 +144,15 @@ struct AccountManagementTests {
                 token: admin.accessToken
             )
             #expect(invalid.status == .unprocessableContent)
+            // A role is never empty: null is refused, not taken as "left out" (nor is a null `active`).
+            let nulls = try await harness.call(
+                .patch,
+                "/api/users/\(manager.id)",
+                json: #"{"role":null,"active":null}"#,
+                token: admin.accessToken
+            )
+            #expect(nulls.status == .unprocessableContent)
+            #expect(Set(try nulls.decode(Problem.self).errors?.map(\.field) ?? []) == ["role", "active"])
             let duplicate = try await harness.call(
                 .post,
                 "/api/users",

@@ -154,14 +154,19 @@ package struct JSONBody {
         return flag
     }
 
-    /// One of the raw values of `T`; absent gives nil, unless required.
+    /// One of the raw values of `T`; absent gives nil, unless required. A choice always has a value, so
+    /// `null` is refused (it would otherwise pass as "left out").
     package mutating func choice<T: RawRepresentable & CaseIterable>(
         _ key: String,
         as type: T.Type,
         required: Bool = false
     ) -> T? where T.RawValue == String {
-        guard let value = members[key], value != .null else {
+        guard let value = members[key] else {
             if required { errors.append(FieldError(field: key, message: "is required")) }
+            return nil
+        }
+        guard value != .null else {
+            errors.append(FieldError(field: key, message: "must not be null"))
             return nil
         }
         guard case .string(let text) = value, let choice = T(rawValue: text) else {

@@ -9,7 +9,7 @@ struct ReviewBody: Decodable {
 
     init(from decoder: any Decoder) throws {
         var body = try JSONBody(from: decoder, allowed: ["status", "admin_note"])
-        status = body.choice("status", as: FeedbackStatus.self, required: body.contains("status"))
+        status = body.choice("status", as: FeedbackStatus.self)
         adminNote = FeedbackText.patch(&body, "admin_note", maxLength: 5000, multiline: true)
         try body.validate()
     }
