@@ -52,6 +52,12 @@ public enum JSONValue: Codable, Sendable, Equatable, Hashable {
         return nil
     }
 
+    /// The elements of an array, or nil.
+    public var array: [JSONValue]? {
+        if case .array(let elements) = self { return elements }
+        return nil
+    }
+
     /// The text of a string, or nil.
     public var string: String? {
         if case .string(let text) = self { return text }

@@ -88,11 +88,3 @@ struct MergedDocument {
         tags += (service["tags"]?.array ?? []).filter { !known.contains($0["name"]?.string ?? "") }
     }
 }
-
-extension JSONValue {
-    /// The elements of an array, or nil.
-    fileprivate var array: [JSONValue]? {
-        if case .array(let elements) = self { return elements }
-        return nil
-    }
-}

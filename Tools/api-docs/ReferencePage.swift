@@ -56,8 +56,8 @@ struct ReferencePage {
 
     private var tags: [String: String] {
         var tags: [String: String] = [:]
-        if case .array(let list)? = document["tags"] {
-            for tag in list { if let name = tag["name"]?.string { tags[name] = tag["description"]?.string ?? "" } }
+        for tag in document["tags"]?.array ?? [] {
+            if let name = tag["name"]?.string { tags[name] = tag["description"]?.string ?? "" }
         }
         return tags
     }
@@ -70,7 +70,7 @@ struct ReferencePage {
             for method in ["get", "post", "put", "patch", "delete"] {
                 guard let body = item[method]?.object else { continue }
                 var tag = "other"
-                if case .array(let names)? = body["tags"], let first = names.first?.string { tag = first }
+                if let first = body["tags"]?.array?.first?.string { tag = first }
                 groups[tag, default: []].append(Operation(path: path, method: method, body: body))
             }
         }
@@ -87,7 +87,7 @@ struct ReferencePage {
         html +=
             "<p><strong>\(escape(body["summary"]?.string ?? ""))</strong></p><p>\(prose(body["description"]?.string))</p>"
         html += "<p>Credentials: \(credentials(body["security"]))</p>"
-        if case .array(let parameters)? = body["parameters"], !parameters.isEmpty {
+        if let parameters = body["parameters"]?.array, !parameters.isEmpty {
             html += "<h4>Parameters</h4><table><tr><th>name</th><th>in</th><th>value</th><th>about</th></tr>"
             for reference in parameters {
                 let parameter = resolve(reference)
@@ -121,7 +121,7 @@ struct ReferencePage {
     }
 
     private func credentials(_ security: JSONValue?) -> String {
-        guard case .array(let options)? = security else { return "an access token (<code>bearer</code>)" }
+        guard let options = security?.array else { return "an access token (<code>bearer</code>)" }
         let names = options.map { option -> String in
             let schemes = (option.object ?? [:]).keys.sorted()
             return schemes.isEmpty ? "none" : schemes.map { "<code>\(escape($0))</code>" }.joined(separator: " and ")
@@ -136,7 +136,7 @@ struct ReferencePage {
             return html + "<p>\(summary(schema))</p>"
         }
         var required: Set<String> = []
-        if case .array(let names)? = schema["required"] { required = Set(names.compactMap(\.string)) }
+        if let names = schema["required"]?.array { required = Set(names.compactMap(\.string)) }
         html += "<table><tr><th>field</th><th>value</th><th>about</th></tr>"
         for (name, property) in properties.sorted(by: { $0.key < $1.key }) {
             let mark = required.contains(name) ? " (required)" : ""
@@ -155,7 +155,7 @@ struct ReferencePage {
             return "<a href=\"#schema-\(escape(name))\">\(escape(name))</a>"
         }
         for combinator in ["oneOf", "anyOf", "allOf"] {
-            if case .array(let options)? = schema[combinator] {
+            if let options = schema[combinator]?.array {
                 return options.map(summary).joined(separator: combinator == "allOf" ? " and " : " or ")
             }
         }
@@ -167,7 +167,7 @@ struct ReferencePage {
         }
         if let items = schema["items"] { parts.append("of " + summary(items)) }
         if let values = schema["additionalProperties"], values.object != nil { parts.append("of " + summary(values)) }
-        if case .array(let values)? = schema["enum"] {
+        if let values = schema["enum"]?.array {
             parts.append("one of " + values.map(literal).joined(separator: ", "))
         }
         if let value = schema["const"] { parts.append("always " + literal(value)) }
@@ -176,11 +176,9 @@ struct ReferencePage {
         ] {
             if let value = schema[key] { parts.append("\(key) " + literal(value)) }
         }
-        if properties(of: schema) { parts.append(describe(schema.droppingDescription)) }
+        if schema["properties"]?.object?.isEmpty == false { parts.append(describe(schema.droppingDescription)) }
         return parts.isEmpty ? "any" : parts.joined(separator: ", ")
     }
-
-    private func properties(of schema: JSONValue) -> Bool { schema["properties"]?.object?.isEmpty == false }
 
     private func literal(_ value: JSONValue) -> String {
         switch value {

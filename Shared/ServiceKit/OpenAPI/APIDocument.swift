@@ -36,7 +36,7 @@ package struct APIDocument: Sendable {
         document["components"] = .object(
             try Self.merge(document["components"]?.object ?? [:], components, at: "components")
         )
-        var paths = try Self.merge(document["paths"]?.object ?? [:], [:], at: "paths")
+        var paths = document["paths"]?.object ?? [:]
         for (path, item) in paths where path.hasPrefix("/api/") {
             paths[path] = Self.addingPlatformAnswers(to: item)
         }
