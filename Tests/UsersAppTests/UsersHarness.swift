@@ -105,3 +105,10 @@ struct UsersHarness: ServiceHarness {
         return try #require(found)
     }
 }
+
+extension RefreshRequest {
+    /// Presents the refresh token a body-mode answer carried (an empty one, refused, if it carried none).
+    init(refreshToken: String?) {
+        self.init(refreshToken: refreshToken ?? "")
+    }
+}

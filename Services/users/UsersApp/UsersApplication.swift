@@ -55,6 +55,7 @@ package func buildApplication(
         database: database,
         accounts: accounts,
         tokens: tokens,
+        cookie: RefreshCookie(lifetime: settings.refreshTokenLifetime),
         hasher: hasher,
         attempts: attempts,
         events: events,

@@ -48,7 +48,8 @@ public struct RefreshRequest: Codable, Sendable, Equatable {
 /// The answer of login and refresh: a short-lived access token and a rotating refresh token.
 public struct TokenResponse: Codable, Sendable, Equatable {
     public var accessToken: String
-    public var refreshToken: String
+    /// Absent in cookie mode (`X-Session-Mode: cookie`), where the token travels only in an `HttpOnly` cookie.
+    public var refreshToken: String?
     public var tokenType: String
     /// Seconds until the access token expires.
     public var expiresIn: Int
@@ -60,7 +61,7 @@ public struct TokenResponse: Codable, Sendable, Equatable {
         case expiresIn = "expires_in"
     }
 
-    public init(accessToken: String, refreshToken: String, expiresIn: Int) {
+    public init(accessToken: String, refreshToken: String?, expiresIn: Int) {
         self.accessToken = accessToken
         self.refreshToken = refreshToken
         self.tokenType = "Bearer"
@@ -73,7 +74,8 @@ public struct RegistrationResponse: Codable, Sendable, Equatable {
     public var user: UserAccount
     public var organization: Organization
     public var accessToken: String
-    public var refreshToken: String
+    /// Absent in cookie mode, as in ``TokenResponse``.
+    public var refreshToken: String?
     public var tokenType: String
     public var expiresIn: Int
 

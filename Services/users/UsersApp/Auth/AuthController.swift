@@ -6,11 +6,12 @@ import Logging
 import ServiceKit
 
 /// `POST /api/auth/register`, `/login`, `/refresh`, `/logout`, `/logout-all`. Answers carrying tokens are
-/// `Cache-Control: no-store`.
+/// `Cache-Control: no-store`. The first four work in either ``SessionMode``.
 struct AuthController: Sendable {
     let database: Database
     let accounts: AccountStore
     let tokens: TokenIssuer
+    let cookie: RefreshCookie
     let hasher: PasswordHasher
     let attempts: PasswordAttempts
     let events: EventRecorder
@@ -35,6 +36,7 @@ struct AuthController: Sendable {
         guard registrationEnabled else {
             throw APIError.forbidden("registration is turned off here; ask your organization's admin for an account")
         }
+        let mode = try SessionMode(of: request)
         let body = try await request.decode(as: RegistrationBody.self, context: context)
         let (organizationName, fullName, email, password) = (
             body.organizationName, body.fullName, body.email, body.password
@@ -71,13 +73,16 @@ struct AuthController: Sendable {
             )
             return RegistrationResponse(user: user, organization: organization, tokens: issued)
         }
-        return EditedResponse(status: .created, headers: .noStore, response: registration)
+        var answer = registration
+        let headers = tokenHeaders(moving: &answer.refreshToken, mode: mode, request: request)
+        return EditedResponse(status: .created, headers: headers, response: answer)
     }
 
     @Sendable func login(
         _ request: Request,
         context: ServiceRequestContext
     ) async throws -> EditedResponse<TokenResponse> {
+        let mode = try SessionMode(of: request)
         let body = try await request.decode(as: LoginBody.self, context: context)
         let (email, password) = (body.email, body.password)
 
@@ -111,7 +116,38 @@ struct AuthController: Sendable {
             )
             return issued
         }
-        return EditedResponse(headers: .noStore, response: issued)
+        return answer(issued, mode: mode, request: request)
+    }
+
+    /// The answer carrying freshly issued tokens.
+    private func answer(_ issued: TokenResponse, mode: SessionMode, request: Request) -> EditedResponse<TokenResponse> {
+        var answer = issued
+        let headers = tokenHeaders(moving: &answer.refreshToken, mode: mode, request: request)
+        return EditedResponse(headers: headers, response: answer)
+    }
+
+    /// The headers of an answer carrying tokens: never stored by caches, and in cookie mode the refresh token
+    /// moved out of the body (`token`) into the cookie.
+    private func tokenHeaders(moving token: inout String?, mode: SessionMode, request: Request) -> HTTPFields {
+        var headers = HTTPFields.noStore
+        if mode == .cookie, let value = token {
+            token = nil
+            headers[.setCookie] = cookie.setting(value, for: request).description
+        }
+        return headers
+    }
+
+    /// The refresh token a refresh or logout presents: the body's, or in cookie mode the cookie's (the body is
+    /// then not read).
+    private func presentedToken(
+        _ request: Request,
+        mode: SessionMode,
+        context: ServiceRequestContext
+    ) async throws -> String? {
+        switch mode {
+        case .body: try await request.decode(as: RefreshTokenBody.self, context: context).refreshToken
+        case .cookie: RefreshCookie.token(in: request)
+        }
     }
 
     /// Records a refused login, attributed to the account when the email has one.
@@ -139,7 +175,12 @@ struct AuthController: Sendable {
         _ request: Request,
         context: ServiceRequestContext
     ) async throws -> EditedResponse<TokenResponse> {
-        let token = try await request.decode(as: RefreshTokenBody.self, context: context).refreshToken
+        let mode = try SessionMode(of: request)
+        let clearing = mode == .cookie ? cookie.clearing(for: request) : nil
+        guard let token = try await presentedToken(request, mode: mode, context: context) else {
+            throw SessionRefused(detail: "no refresh token was sent: sign in again", clearing: clearing)
+        }
+        let refused = SessionRefused(detail: "the refresh token is not valid", clearing: clearing)
         let (accounts, tokens, events) = (self.accounts, self.tokens, self.events)
         let outcome = try await database.withTransaction { connection in
             let outcome = try await tokens.refresh(token, accounts: accounts, on: connection)
@@ -158,17 +199,21 @@ struct AuthController: Sendable {
         }
         switch outcome {
         case .rotated(let issued):
-            return EditedResponse(headers: .noStore, response: issued)
+            return answer(issued, mode: mode, request: request)
         case .reused:
             context.logger.warning("a rotated refresh token was presented again: its family is revoked")
-            throw APIError.unauthorized("the refresh token is not valid")
+            throw refused
         case .invalid:
-            throw APIError.unauthorized("the refresh token is not valid")
+            throw refused
         }
     }
 
-    @Sendable func logout(_ request: Request, context: ServiceRequestContext) async throws -> HTTPResponse.Status {
-        let token = try await request.decode(as: RefreshTokenBody.self, context: context).refreshToken
+    /// Ends the session of the refresh token presented; in cookie mode also clears the cookie, with or without one.
+    @Sendable func logout(_ request: Request, context: ServiceRequestContext) async throws -> Response {
+        let mode = try SessionMode(of: request)
+        var answer = Response(status: .noContent)
+        if mode == .cookie { answer.setCookie(cookie.clearing(for: request)) }
+        guard let token = try await presentedToken(request, mode: mode, context: context) else { return answer }
         let (tokens, events) = (self.tokens, self.events)
         try await database.withTransaction { connection in
             guard let revoked = try await tokens.revokeFamily(of: token, on: connection) else { return }
@@ -181,7 +226,7 @@ struct AuthController: Sendable {
                 on: connection
             )
         }
-        return .noContent
+        return answer
     }
 
     /// Signs the caller out everywhere: every refresh token of theirs is revoked (their access tokens live on
