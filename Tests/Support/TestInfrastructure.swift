@@ -56,9 +56,10 @@ package enum TestInfrastructure {
 
     /// Runs `body` with a live database pool; fails with instructions when Postgres is not reachable.
     package static func withDatabase<Result: Sendable>(
+        settings: PostgresSettings? = nil,
         _ body: @Sendable (Database) async throws -> Result
     ) async throws -> Result {
-        let settings = try postgresSettings
+        let settings = try settings ?? postgresSettings
         let database = Database(settings: settings, logger: logger("tests.postgres"))
         return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await database.client.run() }
@@ -90,7 +91,7 @@ package enum TestInfrastructure {
 
     /// Runs `body` on a connection of the administration pool (for `CREATE DATABASE` and the like).
     package static func administer<Result: Sendable>(
-        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
+        _ body: (PostgresConnection) async throws -> Result
     ) async throws -> Result {
         let settings = try postgresSettings
         do {

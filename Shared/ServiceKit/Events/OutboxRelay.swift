@@ -104,10 +104,6 @@ package struct OutboxRelay: Service {
     @discardableResult
     package func publishBatch() async throws -> Int {
         let schema = outbox.schema
-        let settings = self.settings
-        let redis = self.redis
-        let logger = self.logger
-        let origin = self.origin
         return try await database.withTransaction { connection in
             // Taking and deleting the batch is one statement (one row version per event); the transaction
             // holds the deletion until Redis has confirmed every entry, and a failure rolls it back.

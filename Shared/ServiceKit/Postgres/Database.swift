@@ -18,37 +18,44 @@ package struct Database: Sendable {
     }
 
     /// Runs `body` on a pooled connection, failing with ``DatabaseUnavailable`` if none frees up in time.
-    package func withConnection<Result: Sendable>(
-        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
-    ) async throws -> Result {
-        let acquired = Flag()
+    ///
+    /// `body` runs in the caller's own task, so it need not be `@Sendable` nor escape and reads the caller's
+    /// properties directly. A child task leases the connection from the pool, hands it over and holds the lease
+    /// until `body` is done, whatever happens to either task meanwhile (cancellation included: the lease is
+    /// never returned while `body` still uses the connection); a timer ends the wait for a connection after
+    /// the acquire timeout.
+    package func withConnection<Result>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         let client = self.client
         let acquireTimeout = self.acquireTimeout
-        return try await withThrowingTaskGroup(of: Result?.self) { group in
+        let lent = HandOver<PostgresConnection>()
+        let done = HandOver<Void>()
+        return try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
-                try await client.withConnection { connection in
-                    acquired.set()
-                    return try await body(connection)
+                do {
+                    try await client.withConnection { connection in
+                        guard lent.deliver(.success(connection)) else { return }
+                        _ = try? await done.value()
+                    }
+                } catch {
+                    lent.deliver(.failure(error))
                 }
             }
             group.addTask {
-                try await Task.sleep(for: acquireTimeout)
-                guard acquired.isSet else { throw DatabaseUnavailable(reason: .poolExhausted(acquireTimeout)) }
-                return nil
+                try? await Task.sleep(for: acquireTimeout)
+                let expired = DatabaseUnavailable(reason: .poolExhausted(acquireTimeout))
+                lent.deliver(.failure(Task.isCancelled ? CancellationError() : expired))
             }
-            defer { group.cancelAll() }
-            while let next = try await group.next() {
-                if let result = next { return result }
+            defer {
+                done.deliver(.success(()))
+                group.cancelAll()
             }
-            throw CancellationError()
+            return try await body(try await lent.value())
         }
     }
 
     /// Runs `body` in one transaction on a pooled connection: committed if it returns, rolled back if it throws.
     /// The error `body` threw is rethrown as is (not wrapped), so callers match on their own error types.
-    package func withTransaction<Result: Sendable>(
-        _ body: @escaping @Sendable (PostgresConnection) async throws -> Result
-    ) async throws -> Result {
+    package func withTransaction<Result>(_ body: (PostgresConnection) async throws -> Result) async throws -> Result {
         let logger = self.logger
         return try await withConnection { connection in
             do {
@@ -72,6 +79,55 @@ package struct Database: Sendable {
         try await withConnection { connection in
             _ = try await connection.query("SELECT 1", logger: Logger(label: "ping")).collect()
             return ()
+        }
+    }
+}
+
+/// One value handed from one task to another, once: the first delivery wins, later ones are refused. Waiting
+/// for it ignores cancellation on purpose: the other side always delivers (see `Database.withConnection`).
+private final class HandOver<Value: Sendable>: Sendable {
+    private enum State {
+        case empty
+        case awaited(CheckedContinuation<Value, any Error>)
+        case delivered(Result<Value, any Error>)
+    }
+
+    private let state = Mutex<State>(.empty)
+
+    /// Delivers `result`; false when something was delivered before.
+    @discardableResult
+    func deliver(_ result: Result<Value, any Error>) -> Bool {
+        let outcome: (delivered: Bool, waiter: CheckedContinuation<Value, any Error>?) = state.withLock { state in
+            switch state {
+            case .empty:
+                state = .delivered(result)
+                return (true, nil)
+            case .awaited(let continuation):
+                state = .delivered(result)
+                return (true, continuation)
+            case .delivered:
+                return (false, nil)
+            }
+        }
+        outcome.waiter?.resume(with: result)
+        return outcome.delivered
+    }
+
+    /// The value delivered, once it is.
+    func value() async throws -> Value {
+        try await withCheckedThrowingContinuation { continuation in
+            let delivered: Result<Value, any Error>? = state.withLock { state in
+                switch state {
+                case .empty:
+                    state = .awaited(continuation)
+                    return nil
+                case .delivered(let result):
+                    return result
+                case .awaited:
+                    preconditionFailure("a hand-over has one receiver")
+                }
+            }
+            if let delivered { continuation.resume(with: delivered) }
         }
     }
 }

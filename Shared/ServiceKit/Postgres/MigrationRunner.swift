@@ -21,8 +21,6 @@ package struct MigrationRunner: Sendable {
     /// Brings the schema up to date; returns the versions applied by this call.
     @discardableResult
     package func run(on database: Database, logger: Logger) async throws -> [Int] {
-        let schema = self.schema
-        let migrations = self.migrations
         let lockKey = Self.lockKey(for: schema)
         return try await database.withTransaction { connection in
             // The migration may build indexes on big tables: it gets its own generous deadlines.

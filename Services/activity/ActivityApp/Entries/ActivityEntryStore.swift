@@ -91,7 +91,6 @@ struct ActivityEntryStore: Sendable {
 
     /// Runs a statement that returns a row per row it changed; returns how many.
     private func rowCount(_ statement: PostgresQuery) async throws -> Int {
-        let logger = self.logger
         return try await database.withConnection { connection in
             var count = 0
             for try await _ in try await connection.query(statement, logger: logger) { count += 1 }
@@ -118,7 +117,6 @@ struct ActivityEntryStore: Sendable {
         }
         let selectQuery = select.query
         async let counted = count(filter)
-        let logger = self.logger
         let rows = try await database.withConnection { connection in
             var rows: [StoredEntry] = []
             for try await row in try await connection.query(selectQuery, logger: logger) {
@@ -148,7 +146,6 @@ struct ActivityEntryStore: Sendable {
         var estimate = SQLBuilder("EXPLAIN (FORMAT JSON) SELECT 1 FROM activity.entries")
         Self.appendWhere(filter, to: &estimate)
         let (countQuery, estimateQuery) = (count.query, estimate.query)
-        let logger = self.logger
         return try await database.withConnection { connection in
             var total = 0
             for try await value in try await connection.query(countQuery, logger: logger).decode(Int64.self) {
@@ -183,7 +180,6 @@ struct ActivityEntryStore: Sendable {
             query.bind(actorID)
         }
         let statement = query.query
-        let logger = self.logger
         return try await database.withConnection { connection in
             for try await row in try await connection.query(statement, logger: logger) {
                 return try Self.decode(row)
@@ -214,7 +210,6 @@ struct ActivityEntryStore: Sendable {
         query.append(" ORDER BY occurred_at DESC, id DESC LIMIT ")
         query.bind(limit)
         let statement = query.query
-        let logger = self.logger
         return try await database.withConnection { connection in
             var csv = ""
             var count = 0

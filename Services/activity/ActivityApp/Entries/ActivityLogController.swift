@@ -63,8 +63,6 @@ struct ActivityLogController: Sendable {
         )
         let outbox = events.outbox
         let logger = context.logger
-        let database = self.database
-        let store = self.store
         let chunkSize = exportChunkSize
         let filename = "activity-\(CalendarDay(clock.now())).csv"
         return Response(

@@ -68,7 +68,6 @@ struct IngestionController: Sendable {
         let encoded = zip(envelopes, elements).map { envelope, range in
             (id: envelope.id, type: envelope.type, json: String(decoding: bytes[range], as: UTF8.self))
         }
-        let outbox = self.outbox
         let logger = context.logger
         _ = try await database.withTransaction { connection in
             try await outbox.add(encoded: encoded, on: connection, logger: logger)

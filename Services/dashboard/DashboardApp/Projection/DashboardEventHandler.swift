@@ -19,7 +19,6 @@ struct DashboardEventHandler: EventHandler {
     func apply(_ events: [ConsumedEvent]) async throws {
         let relevant = events.filter { event in event.type.map(Self.relevantTypes.contains) ?? true }
         guard !relevant.isEmpty else { return }
-        let projection = self.projection
         let changed = try await database.withTransaction { connection in
             var changed: Set<UUID> = []
             for event in relevant {

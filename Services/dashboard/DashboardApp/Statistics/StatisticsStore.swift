@@ -107,7 +107,6 @@ struct StatisticsStore: Sendable {
     }
 
     private func customerStats(_ organization: UUID, month: (this: Date, next: Date)) async throws -> CustomerStats {
-        let logger = self.logger
         return try await database.withConnection { connection in
             let rows = try await connection.query(
                 """
@@ -125,7 +124,6 @@ struct StatisticsStore: Sendable {
     }
 
     private func quoteStats(_ organization: UUID, thisDay: String, nextDay: String) async throws -> QuoteStats {
-        let logger = self.logger
         return try await database.withConnection { connection in
             let rows = try await connection.query(
                 """
@@ -152,7 +150,6 @@ struct StatisticsStore: Sendable {
         _ organization: UUID,
         days: (this: String, last: String, next: String)
     ) async throws -> RevenueStats {
-        let logger = self.logger
         return try await database.withConnection { connection in
             // The row without a currency is the converted revenue in RUB, each row with one an amount in that
             // currency without a rate for its day.
@@ -189,7 +186,6 @@ struct StatisticsStore: Sendable {
         let starts = (0..<months).map { calendar.monthStart(of: now, offset: $0 - months + 1) }
         let first = CalendarDay(moscowDayOf: starts[0]).description
         let end = CalendarDay(moscowDayOf: calendar.monthStart(of: now, offset: 1)).description
-        let logger = self.logger
         return try await database.withConnection { connection in
             let rows = try await connection.query(
                 PostgresQuery(

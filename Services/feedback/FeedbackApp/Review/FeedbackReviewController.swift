@@ -27,7 +27,6 @@ struct FeedbackReviewController: Sendable {
         let filter = FeedbackFilter(query: &query, organizationID: identity.organizationID)
         let page = PageRequest(&query)
         try query.validate()
-        let store = self.store
         return try await database.withConnection { connection in
             try await store.page(filter, page, on: connection)
         }
@@ -36,7 +35,6 @@ struct FeedbackReviewController: Sendable {
     /// How many submissions are in each status: the admin menu's badge.
     @Sendable func counts(_ request: Request, context: ServiceRequestContext) async throws -> FeedbackStatusCounts {
         let identity = try context.requireIdentity()
-        let store = self.store
         return try await database.withConnection { connection in
             try await store.counts(organizationID: identity.organizationID, on: connection)
         }
@@ -46,7 +44,6 @@ struct FeedbackReviewController: Sendable {
     @Sendable func show(_ request: Request, context: ServiceRequestContext) async throws -> FeedbackItem {
         let identity = try context.requireIdentity()
         let id = try Self.submissionID(context)
-        let store = self.store
         return try await database.withConnection { connection in
             guard let item = try await store.item(id, organizationID: identity.organizationID, on: connection) else {
                 throw FeedbackError.submissionNotFound
@@ -62,7 +59,6 @@ struct FeedbackReviewController: Sendable {
         let id = try Self.submissionID(context)
         let change = try await request.decode(as: ReviewBody.self, context: context)
 
-        let (store, events) = (self.store, self.events)
         return try await database.withTransaction { connection in
             guard
                 var item = try await store.item(

@@ -47,7 +47,6 @@ struct FeedbackController: Sendable {
             )
         )
         let fingerprint = try Self.fingerprint(input)
-        let (store, events) = (self.store, self.events)
         let (item, created) = try await database.withTransaction { connection in
             try await store.lockSubmissions(of: identity.userID, on: connection)
             if let key,
@@ -105,7 +104,6 @@ struct FeedbackController: Sendable {
         let page = PageRequest(&query)
         try query.validate()
         let filter = FeedbackFilter(organizationID: identity.organizationID, userID: identity.userID)
-        let store = self.store
         var listing = try await database.withConnection { connection in
             try await store.page(filter, page, on: connection)
         }

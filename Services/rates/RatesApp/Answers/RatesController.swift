@@ -38,7 +38,6 @@ struct RatesController: Sendable {
 
     /// `GET /api/exchange-rates`: the dashboard card.
     @Sendable func card(_ request: Request, context: ServiceRequestContext) async throws -> Response {
-        let query = self.query
         return try await respond("card", request) { try await query.card() }
     }
 
@@ -48,7 +47,6 @@ struct RatesController: Sendable {
         let symbols = parameters.currencies("symbols")
         let base = parameters.currency("base") ?? CurrencyCode.ruble
         try parameters.validate()
-        let query = self.query
         return try await respond("latest|\(base)|\(Self.key(symbols))", request) {
             try await query.rates(on: nil, symbols: symbols, base: base)
         }
@@ -62,7 +60,6 @@ struct RatesController: Sendable {
         let symbols = parameters.currencies("symbols")
         let base = parameters.currency("base") ?? CurrencyCode.ruble
         try parameters.validate()
-        let query = self.query
         return try await respond("day|\(day?.description ?? "")|\(base)|\(Self.key(symbols))", request) {
             try await query.rates(on: day, symbols: symbols, base: base)
         }
@@ -90,7 +87,6 @@ struct RatesController: Sendable {
         }
         try parameters.validate()
         guard let from, let to else { throw APIError.badRequest("from and to are required") }
-        let query = self.query
         return try await respond("history|\(from)|\(to)|\(base)|\(Self.key(symbols))", request) {
             try await query.history(from: from, to: to, symbols: symbols, base: base)
         }
@@ -98,7 +94,6 @@ struct RatesController: Sendable {
 
     /// `GET /api/exchange-rates/currencies`: RUB and every currency CBR has quoted.
     @Sendable func currencies(_ request: Request, context: ServiceRequestContext) async throws -> Response {
-        let query = self.query
         return try await respond("currencies", request) { try await query.currencies() }
     }
 
@@ -112,7 +107,6 @@ struct RatesController: Sendable {
         for name in ["from", "to", "amount"] where parameters.raw(name) == nil { parameters.require(name) }
         try parameters.validate()
         guard let from, let to, let amount else { throw APIError.badRequest("from, to and amount are required") }
-        let query = self.query
         return try await respond("convert|\(from)|\(to)|\(amount)|\(day?.description ?? "")", request) {
             try await query.convert(amount, from: from, to: to, on: day)
         }
@@ -129,7 +123,6 @@ struct RatesController: Sendable {
         _ request: Request,
         load: @escaping @Sendable () async throws -> RatesAnswer<Body>
     ) async throws -> Response {
-        let clock = self.clock
         // Answers change only when a set is stored (which drops the cache), at the publication time and at
         // midnight: keying by the Moscow day and the side of the publication time means an entry is never
         // served past either, whatever its TTL.
@@ -172,7 +165,6 @@ struct RatesController: Sendable {
             date: outcome.answered.description,
             newSets: outcome.newSets.map(\.description)
         )
-        let events = self.events
         try await database.withTransaction { connection in
             try await events.record(
                 "rates.loaded",

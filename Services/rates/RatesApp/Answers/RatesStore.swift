@@ -141,7 +141,6 @@ package struct RatesStore: Sendable {
 
     /// Records a valid answer from CBR at `instant`.
     package func recordSuccess(at instant: Date) async throws {
-        let logger = self.logger
         try await database.withConnection { connection in
             try await connection.query(
                 """
@@ -160,7 +159,6 @@ package struct RatesStore: Sendable {
 
     /// Records a failed request to CBR at `instant`, with what went wrong.
     package func recordFailure(_ message: String, at instant: Date) async throws {
-        let logger = self.logger
         let message = String(message.prefix(1000))
         try await database.withConnection { connection in
             try await connection.query(
@@ -181,7 +179,6 @@ package struct RatesStore: Sendable {
 
     /// The source status, nil before CBR was ever asked.
     package func status() async throws -> SourceStatusRow? {
-        let logger = self.logger
         return try await database.withConnection { connection in
             let rows = try await connection.query(
                 """
@@ -209,7 +206,6 @@ package struct RatesStore: Sendable {
 
     /// Whether any set is stored.
     package func hasAnySet() async throws -> Bool {
-        let logger = self.logger
         return try await database.withConnection { connection in
             let rows = try await connection.query("SELECT EXISTS (SELECT 1 FROM rates.rate_sets)", logger: logger)
             for try await exists in rows.decode(Bool.self) { return exists }
@@ -219,7 +215,6 @@ package struct RatesStore: Sendable {
 
     /// The date of the stored set effective on `day`, without its rates.
     package func setDate(answering day: CalendarDay) async throws -> CalendarDay? {
-        let logger = self.logger
         return try await database.withConnection { connection in
             let rows = try await connection.query(
                 "SELECT max(effective_date) FROM rates.rate_sets WHERE effective_date <= \(day.description)::date",
@@ -256,7 +251,6 @@ package struct RatesStore: Sendable {
 
     /// The first set a query of `effective_date, valid_through, code, rate` rows returns.
     private func firstSet(_ query: PostgresQuery) async throws -> StoredSet? {
-        let logger = self.logger
         return try await database.withConnection { connection in
             try await Self.collect(try await connection.query(query, logger: logger)).first
         }
@@ -272,7 +266,6 @@ package struct RatesStore: Sendable {
     ) async throws
         -> [StoredSet]
     {
-        let logger = self.logger
         let filter = codes != nil
         let codes = codes ?? []
         return try await database.withConnection { connection in
@@ -309,7 +302,6 @@ package struct RatesStore: Sendable {
 
     /// Every currency ever quoted, by code.
     package func currencies() async throws -> [StoredCurrency] {
-        let logger = self.logger
         return try await database.withConnection { connection in
             let rows = try await connection.query(
                 """
@@ -341,7 +333,6 @@ package struct RatesStore: Sendable {
     /// How many sets are stored, the one answering `today` (with how long it is known current) and the first
     /// one after it.
     package func summary(today: CalendarDay) async throws -> StoredSummary {
-        let logger = self.logger
         let day = today.description
         return try await database.withConnection { connection in
             let rows = try await connection.query(

@@ -99,7 +99,6 @@ package struct RatesLoader: Sendable {
         // CBR's answer for `day` proves no newer set exists up to `day`, but only up to today: tomorrow's set
         // can still be published.
         let validThrough = max(set.date, min(day, calendar.day(of: fetchedAt)))
-        let (store, events) = (self.store, self.events)
         let isNew = try await database.withTransaction { connection in
             let inserted = try await store.insert(
                 set,

@@ -26,7 +26,6 @@ struct UserAdminController: Sendable {
         var query = QueryParameters(request)
         let page = PageRequest(&query)
         try query.validate()
-        let accounts = self.accounts
         return try await database.withConnection { connection in
             try await accounts.requireActiveAdmin(identity, on: connection)
             return try await accounts.users(organizationID: identity.organizationID, page: page, on: connection)
@@ -36,7 +35,6 @@ struct UserAdminController: Sendable {
     @Sendable func show(_ request: Request, context: ServiceRequestContext) async throws -> UserAccount {
         let identity = try context.requireIdentity()
         let id = try Self.userID(context)
-        let accounts = self.accounts
         return try await database.withConnection { connection in
             try await accounts.requireActiveAdmin(identity, on: connection)
             guard let user = try await accounts.user(id, organizationID: identity.organizationID, on: connection) else {
@@ -56,7 +54,6 @@ struct UserAdminController: Sendable {
         let (position, phone) = (body.position, body.phone)
 
         let hash = try await hasher.hash(password)
-        let (accounts, events) = (self.accounts, self.events)
         let user = try await database.withTransaction { connection in
             try await accounts.requireActiveAdmin(identity, on: connection)
             let user = try await accounts.createUser(
@@ -90,7 +87,6 @@ struct UserAdminController: Sendable {
         let change = try await request.decode(as: UserChangeBody.self, context: context)
         let (role, active) = (change.role, change.active)
 
-        let (accounts, tokens, events) = (self.accounts, self.tokens, self.events)
         return try await database.withTransaction { connection in
             let activeAdmins = try await accounts.lockActiveAdmins(
                 organizationID: identity.organizationID,

@@ -43,7 +43,6 @@ struct AuthController: Sendable {
         )
 
         let hash = try await hasher.hash(password)
-        let (accounts, tokens, events) = (self.accounts, self.tokens, self.events)
         let registration = try await database.withTransaction { connection in
             let organization = try await accounts.createOrganization(name: organizationName, on: connection)
             let user = try await accounts.createUser(
@@ -86,7 +85,6 @@ struct AuthController: Sendable {
         let body = try await request.decode(as: LoginBody.self, context: context)
         let (email, password) = (body.email, body.password)
 
-        let (accounts, tokens, events) = (self.accounts, self.tokens, self.events)
         let found = try await database.withConnection { connection in
             try await accounts.credentials(email: email, on: connection)
         }
@@ -157,7 +155,6 @@ struct AuthController: Sendable {
         reason: String,
         context: ServiceRequestContext
     ) async throws {
-        let events = self.events
         try await database.withTransaction { connection in
             try await events.record(
                 "users.login_failed",
@@ -181,7 +178,6 @@ struct AuthController: Sendable {
             throw SessionRefused(detail: "no refresh token was sent: sign in again", clearing: clearing)
         }
         let refused = SessionRefused(detail: "the refresh token is not valid", clearing: clearing)
-        let (accounts, tokens, events) = (self.accounts, self.tokens, self.events)
         let outcome = try await database.withTransaction { connection in
             let outcome = try await tokens.refresh(token, accounts: accounts, on: connection)
             if case .reused(let family, let user) = outcome {
@@ -214,7 +210,6 @@ struct AuthController: Sendable {
         var answer = Response(status: .noContent)
         if mode == .cookie { answer.setCookie(cookie.clearing(for: request)) }
         guard let token = try await presentedToken(request, mode: mode, context: context) else { return answer }
-        let (tokens, events) = (self.tokens, self.events)
         try await database.withTransaction { connection in
             guard let revoked = try await tokens.revokeFamily(of: token, on: connection) else { return }
             try await events.record(
@@ -233,7 +228,6 @@ struct AuthController: Sendable {
     /// until they expire, at most `JWT_ACCESS_TTL`).
     @Sendable func logoutAll(_ request: Request, context: ServiceRequestContext) async throws -> HTTPResponse.Status {
         let identity = try context.requireIdentity()
-        let (tokens, events) = (self.tokens, self.events)
         try await database.withTransaction { connection in
             try await tokens.revokeAll(userID: identity.userID, on: connection)
             try await events.record(

@@ -16,7 +16,6 @@ struct OrganizationController: Sendable {
 
     @Sendable func current(_ request: Request, context: ServiceRequestContext) async throws -> Organization {
         let identity = try context.requireIdentity()
-        let accounts = self.accounts
         return try await database.withConnection { connection in
             guard let organization = try await accounts.organization(identity.organizationID, on: connection) else {
                 throw APIError.notFound("your organization no longer exists")
@@ -29,7 +28,6 @@ struct OrganizationController: Sendable {
         let identity = try context.requireIdentity()
         let change = try await request.decode(as: OrganizationChangeBody.self, context: context)
 
-        let (accounts, events) = (self.accounts, self.events)
         return try await database.withTransaction { connection in
             try await accounts.requireActiveAdmin(identity, on: connection)
             guard

@@ -32,7 +32,6 @@ struct PasswordController: Sendable {
         let body = try await request.decode(as: PasswordChangeBody.self, context: context)
         let (current, new) = (body.currentPassword, body.newPassword)
 
-        let accounts = self.accounts
         let found = try await database.withConnection { connection in
             try await accounts.credentials(
                 userID: identity.userID,
@@ -53,7 +52,6 @@ struct PasswordController: Sendable {
         await attempts.succeeded(email: user.email)
 
         let newHash = try await hasher.hash(new)
-        let (tokens, resets, events) = (self.tokens, self.resets, self.events)
         try await database.withTransaction { connection in
             guard try await accounts.setPassword(user.id, hash: newHash, expected: storedHash, on: connection) else {
                 throw APIError.conflict("the password was changed by another request meanwhile; sign in again")
@@ -79,7 +77,6 @@ struct PasswordController: Sendable {
     ) async throws -> EditedResponse<PasswordResetToken> {
         let identity = try context.requireIdentity()
         let id = try UserAdminController.userID(context)
-        let (accounts, resets, events) = (self.accounts, self.resets, self.events)
         let issued = try await database.withTransaction { connection in
             try await accounts.requireActiveAdmin(identity, on: connection)
             guard
@@ -115,7 +112,6 @@ struct PasswordController: Sendable {
         let body = try await request.decode(as: PasswordResetBody.self, context: context)
         let (token, password) = (body.resetToken, body.newPassword)
 
-        let (accounts, tokens, resets, events) = (self.accounts, self.tokens, self.resets, self.events)
         // A first look without a lock, so that a token that will be refused costs no bcrypt hash.
         let seen = try await database.withConnection { connection in
             try await resets.find(token: token, accounts: accounts, on: connection)

@@ -19,7 +19,6 @@ struct ProfileController: Sendable {
 
     @Sendable func me(_ request: Request, context: ServiceRequestContext) async throws -> CurrentUser {
         let identity = try context.requireIdentity()
-        let accounts = self.accounts
         return try await database.withConnection { connection in
             try await Self.current(identity, accounts: accounts, on: connection)
         }
@@ -29,7 +28,6 @@ struct ProfileController: Sendable {
         let identity = try context.requireIdentity()
         let change = try await request.decode(as: ProfileChangeBody.self, context: context)
 
-        let (accounts, events) = (self.accounts, self.events)
         return try await database.withTransaction { connection in
             guard
                 var user = try await accounts.user(
