@@ -147,7 +147,7 @@ extension ActivityEntryStore {
                 try await MigrationRunner(schema: ActivityMigrations.schema, migrations: ActivityMigrations.all)
                     .run(on: database, logger: TestInfrastructure.logger("test"))
                 try await body(
-                    ActivityEntryStore(database: database, logger: TestInfrastructure.logger("store")),
+                    ActivityEntryStore(logger: TestInfrastructure.logger("store")),
                     database,
                     environment
                 )

@@ -90,10 +90,12 @@ struct ExportAndRetentionTests {
                 )
             }
             try await store.insert(
-                (0..<2500).map { _ in event(daysAgo: 400) } + (0..<10).map { _ in event(daysAgo: 10) }
+                (0..<2500).map { _ in event(daysAgo: 400) } + (0..<10).map { _ in event(daysAgo: 10) },
+                in: database
             )
             try await TestInfrastructure.withRedis { redis in
                 let job = RetentionJob(
+                    database: database,
                     store: store,
                     clock: SystemWallClock(),
                     lease: RedisLease(redis: redis, name: environment.databaseName, owner: "t", ttl: .seconds(30)),
@@ -104,7 +106,7 @@ struct ExportAndRetentionTests {
                 let deleted = try await job.runOnce()
                 #expect(deleted == 2500)
             }
-            let remaining = try await store.page(ActivityFilter(organizationID: organization), PageRequest())
+            let remaining = try await store.page(ActivityFilter(organizationID: organization), in: database)
             #expect(remaining.total == 10)
         }
     }
@@ -127,7 +129,8 @@ struct ExportAndRetentionTests {
                             resource: EventResource(type: index % 2 == 0 ? "quote" : "customer", id: "\(index)"),
                             action: index % 3 == 0 ? .create : .update
                         )
-                    }
+                    },
+                    in: database
                 )
             }
             let organization = organizations[0]
@@ -184,20 +187,21 @@ struct ActivityTotalTests {
                             resource: EventResource(type: index < 100 ? "customer" : "quote", id: "\(index)"),
                             action: .create
                         )
-                    }
+                    },
+                    in: database
                 )
             }
             try await database.withConnection { connection in
                 try await connection.query("ANALYZE activity.entries", logger: TestInfrastructure.logger("test"))
                 return ()
             }
-            let large = try await store.page(ActivityFilter(organizationID: organization), PageRequest())
+            let large = try await store.page(ActivityFilter(organizationID: organization), in: database)
             #expect(!large.totalExact)
             #expect(large.total > ActivityEntryStore.exactCountLimit)
             #expect(abs(large.total - count) < count / 5, "the estimate is close: \(large.total)")
             let small = try await store.page(
                 ActivityFilter(organizationID: organization, resourceType: "customer"),
-                PageRequest()
+                in: database
             )
             #expect(small.totalExact)
             #expect(small.total == 100)

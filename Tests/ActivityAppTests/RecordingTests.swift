@@ -27,13 +27,18 @@ struct RecordingTests {
         try await ActivityEntryStore.withMigrated { store, database, environment in
             let viaJSON = UUID()
             let viaColumns = UUID()
-            try await store.insert(json: Self.envelopes(organization: viaJSON))
+            let json = Self.envelopes(organization: viaJSON)
+            try await database.withConnection { try await store.insert(json: json, on: $0) }
             let scanned = Self.envelopes(organization: viaColumns).map { text in
                 ByteBuffer(string: text).withUnsafeReadableBytes(EnvelopeScanner.recordable)
             }
             #expect(scanned.allSatisfy { $0 != nil }, "every envelope here is a usual one")
-            #expect(try await store.insert(recordable: scanned.compactMap { $0 }) == 3)
-            #expect(try await store.insert(recordable: scanned.compactMap { $0 }) == 0, "ids already stored")
+            let recordable = scanned.compactMap { $0 }
+            #expect(try await database.withConnection { try await store.insert(recordable: recordable, on: $0) } == 3)
+            #expect(
+                try await database.withConnection { try await store.insert(recordable: recordable, on: $0) } == 0,
+                "ids already stored"
+            )
 
             func rows(_ organization: UUID) async throws -> [String] {
                 try await database.withConnection { connection in
@@ -124,7 +129,7 @@ struct RecordingTests {
             let events = bodies.enumerated().map { index, body in
                 ConsumedEvent(entryID: "1-\(index)", body: ByteBuffer(string: body))
             }
-            try await ActivityEventHandler(store: store).apply(events)
+            try await ActivityEventHandler(database: database, store: store).apply(events)
             let requestIDs = try await database.withConnection { connection in
                 var ids: [String?] = []
                 let query: PostgresQuery =

@@ -109,25 +109,32 @@ struct DashboardTests {
                 try await database.withTransaction { connection in
                     for event in events { _ = try await projection.apply(event, on: connection) }
                 }
-                let store = StatisticsStore(database: database, logger: TestInfrastructure.logger("stats"))
-                let stats = try await store.stats(organization: organization, now: moscow("2026-03-25T12:00:00"))
+                let store = StatisticsStore(logger: TestInfrastructure.logger("stats"))
+                let march = try await database.withConnection { connection in
+                    try await store.revenue(organization, at: moscow("2026-03-25T12:00:00"), on: connection)
+                }
                 // 8,100.00 + 955.50 + 1,234.56 + 10 = 10,300.06
-                #expect(stats.revenue.total == Decimal(string: "10300.06"))
-                #expect(stats.revenue.thisMonth == Decimal(string: "10300.06"))
-                #expect(stats.revenue.lastMonth == 0)
-                #expect(stats.revenue.changePct == nil)
-                #expect(stats.revenue.unconverted == ["USD": Decimal(string: "33.33")!, "CNY": Decimal(700)])
+                #expect(march.total == Decimal(string: "10300.06"))
+                #expect(march.thisMonth == Decimal(string: "10300.06"))
+                #expect(march.lastMonth == 0)
+                #expect(march.changePct == nil)
+                #expect(march.unconverted == ["USD": Decimal(string: "33.33")!, "CNY": Decimal(700)])
 
-                let april = try await store.stats(organization: organization, now: moscow("2026-04-02T12:00:00"))
-                #expect(april.revenue.thisMonth == 0)
-                #expect(april.revenue.lastMonth == Decimal(string: "10300.06"))
-                #expect(april.revenue.changePct == -100)
+                let april = try await database.withConnection { connection in
+                    try await store.revenue(organization, at: moscow("2026-04-02T12:00:00"), on: connection)
+                }
+                #expect(april.thisMonth == 0)
+                #expect(april.lastMonth == Decimal(string: "10300.06"))
+                #expect(april.changePct == -100)
 
-                let trends = try await store.trends(
-                    organization: organization,
-                    months: 3,
-                    now: moscow("2026-03-25T12:00:00")
-                )
+                let trends = try await database.withConnection { connection in
+                    try await store.trends(
+                        organization: organization,
+                        months: 3,
+                        now: moscow("2026-03-25T12:00:00"),
+                        on: connection
+                    )
+                }
                 #expect(trends.items.map(\.month) == ["2026-01", "2026-02", "2026-03"])
                 #expect(trends.items.map(\.acceptedQuotes) == [0, 1, 5])
                 #expect(trends.items[2].revenue == Decimal(string: "10300.06"))

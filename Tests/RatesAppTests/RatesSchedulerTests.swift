@@ -45,7 +45,17 @@ struct SchedulerRig: Sendable {
         }
     }
 
-    var store: RatesStore { RatesStore(database: database, logger: logger) }
+    var store: RatesStore { RatesStore(logger: logger) }
+
+    /// The stored set effective on `day`.
+    func set(answering day: CalendarDay) async throws -> StoredSet? {
+        try await database.withConnection { try await store.set(answering: day, on: $0) }
+    }
+
+    /// The stored source status.
+    func status() async throws -> SourceStatusRow? {
+        try await database.withConnection { try await store.status(on: $0) }
+    }
 
     func loader(clock: TestWallClock) -> RatesLoader {
         RatesLoader(
@@ -68,6 +78,7 @@ struct SchedulerRig: Sendable {
     func scheduler(_ owner: String, clock: TestWallClock, gate: InitialLoadGate = InitialLoadGate()) -> RatesScheduler {
         RatesScheduler(
             loader: loader(clock: clock),
+            database: database,
             store: store,
             lease: RedisLease(redis: redis, name: leaseName, owner: owner, ttl: settings.leaseTTL),
             calendar: RatesCalendar(publicationMinute: settings.publicationMinute),
@@ -197,13 +208,13 @@ struct RatesSchedulerTests {
             )
             #expect(await scheduler.step(&progress) == .waiting)
             #expect(await rig.cbr.state.requests == [CBRFixtures.day(3, 15)])
-            let saturday = try await rig.store.set(answering: CBRFixtures.day(3, 15))
+            let saturday = try await rig.set(answering: CBRFixtures.day(3, 15))
             #expect(saturday?.validThrough == CBRFixtures.day(3, 14), "not yet confirmed for Sunday")
 
             clock.set(CBRFixtures.moscow(3, 15, 0, 1))
             _ = await scheduler.step(&progress)
             #expect(await rig.cbr.state.requests == [CBRFixtures.day(3, 15), CBRFixtures.day(3, 15)])
-            let confirmed = try await rig.store.set(answering: CBRFixtures.day(3, 15))
+            let confirmed = try await rig.set(answering: CBRFixtures.day(3, 15))
             #expect(confirmed?.validThrough == CBRFixtures.day(3, 15), "confirmed for Sunday after midnight")
         }
     }
@@ -227,7 +238,7 @@ struct RatesSchedulerTests {
             }
             #expect(message.contains("HTML"))
             #expect(retryAt.timeIntervalSince(clock.now()) >= 1800)
-            let status = try #require(try await rig.store.status())
+            let status = try #require(try await rig.status())
             #expect(status.lastAttemptFailed)
             #expect(status.consecutiveFailures == 2)
             #expect(status.lastSuccessAt == nil)
@@ -239,7 +250,7 @@ struct RatesSchedulerTests {
                 return
             }
             #expect(outcome?.newSets.count == 6)
-            #expect(try await rig.store.status()?.lastAttemptFailed == false)
+            #expect(try await rig.status()?.lastAttemptFailed == false)
         }
     }
 
@@ -263,7 +274,7 @@ struct RatesSchedulerTests {
                     )
             )
             // The walk asked for 10 March and got the Saturday set: 8 to 10 March are known to be answered by it.
-            #expect(try await rig.store.set(answering: CBRFixtures.day(3, 10))?.validThrough == CBRFixtures.day(3, 10))
+            #expect(try await rig.set(answering: CBRFixtures.day(3, 10))?.validThrough == CBRFixtures.day(3, 10))
             let stored = ["07", "11", "12", "13", "14", "17"].map { "2026-03-\($0)" }
             #expect(try await rig.storedDates() == stored)
         }
@@ -278,7 +289,7 @@ struct RatesSchedulerTests {
             #expect(loaded.date == CBRFixtures.day(3, 17))
             #expect(loaded.isNew)
             #expect(await rig.cbr.state.requests.count == 2)
-            #expect(try await rig.store.status()?.consecutiveFailures == 0)
+            #expect(try await rig.status()?.consecutiveFailures == 0)
         }
     }
 }

@@ -33,7 +33,7 @@ package func buildApplication(
         openAPI: PackageResources.openapi_json
     )
     let (events, relay) = platform.makeEvents(schema: ActivityMigrations.schema)
-    let store = ActivityEntryStore(database: platform.database, logger: logger)
+    let store = ActivityEntryStore(logger: logger)
 
     let router = try platform.makeRouter(
         rateLimits: RateLimitRules(routes: [
@@ -49,7 +49,7 @@ package func buildApplication(
     let consumers = (1...settings.consumers).map { number in
         StreamConsumer(
             redis: platform.redis,
-            handler: ActivityEventHandler(store: store),
+            handler: ActivityEventHandler(database: platform.database, store: store),
             settings: StreamConsumerSettings(
                 group: ActivityService.consumerGroup,
                 consumer: number == 1 ? configuration.instanceID : "\(configuration.instanceID)-\(number)",
@@ -62,6 +62,7 @@ package func buildApplication(
         )
     }
     let retention = RetentionJob(
+        database: platform.database,
         store: store,
         clock: clock,
         lease: platform.makeLease(name: settings.retentionLeaseName, ttl: settings.retentionLeaseTTL),

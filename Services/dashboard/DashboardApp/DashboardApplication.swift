@@ -35,7 +35,8 @@ package func buildApplication(
     )
     let router = try platform.makeRouter()
     DashboardController(
-        store: StatisticsStore(database: platform.database, logger: logger),
+        database: platform.database,
+        store: StatisticsStore(logger: logger),
         cache: cache,
         clock: clock
     ).addRoutes(to: router)

@@ -30,7 +30,7 @@ package func buildApplication(
     )
     let (events, relay) = platform.makeEvents(schema: RatesMigrations.schema)
     let calendar = RatesCalendar(publicationMinute: settings.publicationMinute)
-    let store = RatesStore(database: platform.database, logger: logger)
+    let store = RatesStore(logger: logger)
     // The cache's name carries the version of the rendered form (2: decimals as strings), so that replicas of
     // two releases during a rollout never serve each other's bodies.
     let answers = RatesAnswerCache(cache: platform.makeCache("rates.answers.2", of: CachedRatesAnswer.self))
@@ -47,6 +47,7 @@ package func buildApplication(
         changed: { await answers.invalidate() }
     )
     let query = RatesQuery(
+        database: platform.database,
         store: store,
         calendar: calendar,
         clock: clock,
@@ -70,6 +71,7 @@ package func buildApplication(
 
     let scheduler = RatesScheduler(
         loader: loader,
+        database: platform.database,
         store: store,
         lease: platform.makeLease(name: settings.leaseName, ttl: settings.leaseTTL),
         calendar: calendar,

@@ -5,9 +5,9 @@ import PostgresNIO
 import ServiceKit
 
 /// The activity log's table: batched idempotent inserts, filtered newest-first pages, export chunks and
-/// retention deletes. Every read is scoped by organization.
+/// retention deletes. Every read is scoped by organization. Like every store, it runs on the connection its
+/// caller leased (the caller decides what shares a connection or a transaction and what runs side by side).
 struct ActivityEntryStore: Sendable {
-    let database: Database
     let logger: Logger
 
     // MARK: - Writing
@@ -15,7 +15,7 @@ struct ActivityEntryStore: Sendable {
     /// Inserts envelopes given as JSON text with one statement: Postgres takes the columns out of the JSON,
     /// so the hot path of the log never decodes an envelope in Swift. An id already stored is skipped.
     @discardableResult
-    func insert(json envelopes: [String]) async throws -> Int {
+    func insert(json envelopes: [String], on connection: PostgresConnection) async throws -> Int {
         guard !envelopes.isEmpty else { return 0 }
         let statement: PostgresQuery = """
             INSERT INTO activity.entries (
@@ -29,14 +29,14 @@ struct ActivityEntryStore: Sendable {
             ON CONFLICT (id) DO NOTHING
             RETURNING 1
             """
-        return try await rowCount(statement)
+        return try await rowCount(statement, on: connection)
     }
 
     /// Inserts envelopes the stream consumer has already read (see ``EnvelopeScanner/recordable(_:)``) with one
     /// statement of one array per column: Postgres parses only the payloads and the timestamps, not whole
     /// envelopes. An id already stored is skipped. Returns how many were new.
     @discardableResult
-    func insert(recordable envelopes: [RecordableEnvelope]) async throws -> Int {
+    func insert(recordable envelopes: [RecordableEnvelope], on connection: PostgresConnection) async throws -> Int {
         guard !envelopes.isEmpty else { return 0 }
         // Arrays cannot carry NULL through PostgresNIO; an absent value travels as U+0001, which a scanned
         // envelope can never hold (it refuses unescaped control characters), and NULLIF restores it.
@@ -75,27 +75,26 @@ struct ActivityEntryStore: Sendable {
             ON CONFLICT (id) DO NOTHING
             RETURNING 1
             """
-        return try await rowCount(statement)
+        return try await rowCount(statement, on: connection)
     }
 
     /// Deletes up to `limit` entries that occurred before `cutoff`; returns how many.
-    func deleteEntries(before cutoff: Date, limit: Int) async throws -> Int {
+    func deleteEntries(before cutoff: Date, limit: Int, on connection: PostgresConnection) async throws -> Int {
         try await rowCount(
             """
             DELETE FROM activity.entries WHERE id IN (
                 SELECT id FROM activity.entries WHERE occurred_at < \(cutoff) LIMIT \(limit))
             RETURNING 1
-            """
+            """,
+            on: connection
         )
     }
 
     /// Runs a statement that returns a row per row it changed; returns how many.
-    private func rowCount(_ statement: PostgresQuery) async throws -> Int {
-        return try await database.withConnection { connection in
-            var count = 0
-            for try await _ in try await connection.query(statement, logger: logger) { count += 1 }
-            return count
-        }
+    private func rowCount(_ statement: PostgresQuery, on connection: PostgresConnection) async throws -> Int {
+        var count = 0
+        for try await _ in try await connection.query(statement, logger: logger) { count += 1 }
+        return count
     }
 
     // MARK: - Reading
@@ -104,40 +103,29 @@ struct ActivityEntryStore: Sendable {
     /// over millions of entries costs a bounded amount of work.
     static let exactCountLimit = 10_000
 
-    /// A page of entries matching `filter`, newest first, the total, and the cursor of the next page. The
-    /// count runs on a second connection beside the page's query, so the two take the time of the slower.
-    func page(_ filter: ActivityFilter, _ request: PageRequest) async throws -> ActivityPage {
-        let cursor = request.cursor
-        var select = Self.selectEntries(filter, after: cursor)
+    /// The entries of `request`'s page matching `filter`, newest first, and one more when a next page exists
+    /// (see ``ActivityPage/init(rows:request:total:totalExact:)``).
+    func entries(
+        _ filter: ActivityFilter,
+        _ request: PageRequest,
+        on connection: PostgresConnection
+    ) async throws -> [StoredEntry] {
+        var select = Self.selectEntries(filter, after: request.cursor)
         select.append(" LIMIT ")
         select.bind(request.perPage + 1)
-        if cursor == nil {
+        if request.cursor == nil {
             select.append(" OFFSET ")
             select.bind(request.offset)
         }
-        let selectQuery = select.query
-        async let counted = count(filter)
-        let rows = try await database.withConnection { connection in
-            var rows: [StoredEntry] = []
-            for try await row in try await connection.query(selectQuery, logger: logger) {
-                rows.append(try Self.decode(row))
-            }
-            return rows
+        var rows: [StoredEntry] = []
+        for try await row in try await connection.query(select.query, logger: logger) {
+            rows.append(try Self.decode(row))
         }
-        let (total, exact) = try await counted
-        let items = Array(rows.prefix(request.perPage))
-        return ActivityPage(
-            items: items,
-            page: request.page,
-            perPage: request.perPage,
-            total: total,
-            totalExact: exact,
-            nextCursor: rows.count > request.perPage ? items.last?.cursor.text : nil
-        )
+        return rows
     }
 
     /// How many entries match `filter`: exact up to ``exactCountLimit``, the planner's estimate beyond.
-    private func count(_ filter: ActivityFilter) async throws -> (total: Int, exact: Bool) {
+    func count(_ filter: ActivityFilter, on connection: PostgresConnection) async throws -> (total: Int, exact: Bool) {
         var count = SQLBuilder("SELECT count(*)::bigint FROM (SELECT 1 FROM activity.entries")
         Self.appendWhere(filter, to: &count)
         count.append(" LIMIT ")
@@ -145,18 +133,15 @@ struct ActivityEntryStore: Sendable {
         count.append(") AS capped")
         var estimate = SQLBuilder("EXPLAIN (FORMAT JSON) SELECT 1 FROM activity.entries")
         Self.appendWhere(filter, to: &estimate)
-        let (countQuery, estimateQuery) = (count.query, estimate.query)
-        return try await database.withConnection { connection in
-            var total = 0
-            for try await value in try await connection.query(countQuery, logger: logger).decode(Int64.self) {
-                total = Int(value)
-            }
-            guard total > Self.exactCountLimit else { return (total, true) }
-            for try await plan in try await connection.query(estimateQuery, logger: logger).decode(String.self) {
-                total = max(Self.estimatedRows(plan) ?? total, Self.exactCountLimit + 1)
-            }
-            return (total, false)
+        var total = 0
+        for try await value in try await connection.query(count.query, logger: logger).decode(Int64.self) {
+            total = Int(value)
         }
+        guard total > Self.exactCountLimit else { return (total, true) }
+        for try await plan in try await connection.query(estimate.query, logger: logger).decode(String.self) {
+            total = max(Self.estimatedRows(plan) ?? total, Self.exactCountLimit + 1)
+        }
+        return (total, false)
     }
 
     /// The row estimate at the top of an `EXPLAIN (FORMAT JSON)` plan.
@@ -168,7 +153,12 @@ struct ActivityEntryStore: Sendable {
     }
 
     /// The entry with `id` if the filter's organization (and actor, for a manager) may see it.
-    func entry(_ id: UUID, organizationID: UUID, actorID: UUID?) async throws -> StoredEntry? {
+    func entry(
+        _ id: UUID,
+        organizationID: UUID,
+        actorID: UUID?,
+        on connection: PostgresConnection
+    ) async throws -> StoredEntry? {
         var query = SQLBuilder()
         query.append(Self.columns)
         query.append(" FROM activity.entries WHERE id = ")
@@ -179,13 +169,10 @@ struct ActivityEntryStore: Sendable {
             query.append(" AND actor_id = ")
             query.bind(actorID)
         }
-        let statement = query.query
-        return try await database.withConnection { connection in
-            for try await row in try await connection.query(statement, logger: logger) {
-                return try Self.decode(row)
-            }
-            return nil
+        for try await row in try await connection.query(query.query, logger: logger) {
+            return try Self.decode(row)
         }
+        return nil
     }
 
     /// The next `limit` entries after `cursor` as CSV records (Postgres formats every column as text, the
@@ -193,7 +180,8 @@ struct ActivityEntryStore: Sendable {
     func exportChunk(
         _ filter: ActivityFilter,
         after cursor: PageCursor?,
-        limit: Int
+        limit: Int,
+        on connection: PostgresConnection
     ) async throws -> (csv: String, count: Int, last: PageCursor?) {
         var query = SQLBuilder(
             """
@@ -209,31 +197,28 @@ struct ActivityEntryStore: Sendable {
         Self.appendCursor(cursor, to: &query)
         query.append(" ORDER BY occurred_at DESC, id DESC LIMIT ")
         query.bind(limit)
-        let statement = query.query
-        return try await database.withConnection { connection in
-            var csv = ""
-            var count = 0
-            var last: PageCursor?
-            let rows = try await connection.query(statement, logger: logger)
-            for try await (
-                id, occurred, actor, email, action, type, resource, event, ip, agent, request, service, payload, micros,
-                uuid
+        var csv = ""
+        var count = 0
+        var last: PageCursor?
+        let rows = try await connection.query(query.query, logger: logger)
+        for try await (
+            id, occurred, actor, email, action, type, resource, event, ip, agent, request, service, payload, micros,
+            uuid
+        )
+            in rows.decode(
+                (
+                    String, String, String, String, String, String, String, String, String, String, String, String,
+                    String, Int64, UUID
+                ).self
             )
-                in rows.decode(
-                    (
-                        String, String, String, String, String, String, String, String, String, String, String, String,
-                        String, Int64, UUID
-                    ).self
-                )
-            {
-                csv += CSVWriter.row([
-                    id, occurred, actor, email, action, type, resource, event, ip, agent, request, service, payload,
-                ])
-                count += 1
-                last = PageCursor(microseconds: micros, id: uuid)
-            }
-            return (csv, count, last)
+        {
+            csv += CSVWriter.row([
+                id, occurred, actor, email, action, type, resource, event, ip, agent, request, service, payload,
+            ])
+            count += 1
+            last = PageCursor(microseconds: micros, id: uuid)
         }
+        return (csv, count, last)
     }
 
     // MARK: - SQL

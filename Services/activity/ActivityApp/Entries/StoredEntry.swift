@@ -90,3 +90,18 @@ struct ActivityPage: Sendable {
         return json.buffer
     }
 }
+
+extension ActivityPage {
+    /// The page of `request` from the rows its query gave (one more than a page when a next page exists) and
+    /// the total.
+    init(rows: [StoredEntry], request: PageRequest, total: Int, totalExact: Bool) {
+        self.init(
+            items: Array(rows.prefix(request.perPage)),
+            page: request.page,
+            perPage: request.perPage,
+            total: total,
+            totalExact: totalExact,
+            nextCursor: rows.count > request.perPage ? rows.prefix(request.perPage).last?.cursor.text : nil
+        )
+    }
+}

@@ -7,6 +7,7 @@ import ServiceKit
 /// The consumer hands it only events published by the service that owns their type (``EventOwnership``), so
 /// a forged `users.*` entry is never recorded.
 struct ActivityEventHandler: EventHandler {
+    let database: Database
     let store: ActivityEntryStore
 
     func apply(_ events: [ConsumedEvent]) async throws {
@@ -14,11 +15,11 @@ struct ActivityEventHandler: EventHandler {
         recordable.reserveCapacity(events.count)
         for event in events {
             guard let envelope = event.body.withUnsafeReadableBytes(EnvelopeScanner.recordable) else {
-                try await store.insert(json: events.map(\.json))
+                try await database.withConnection { try await store.insert(json: events.map(\.json), on: $0) }
                 return
             }
             recordable.append(envelope)
         }
-        try await store.insert(recordable: recordable)
+        try await database.withConnection { try await store.insert(recordable: recordable, on: $0) }
     }
 }

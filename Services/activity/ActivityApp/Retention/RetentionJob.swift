@@ -8,6 +8,7 @@ import ServiceLifecycle
 /// Deletes entries older than `ACTIVITY_RETENTION_DAYS`, once per `ACTIVITY_RETENTION_INTERVAL` (first run a
 /// minute after start), in small batches so the table stays available; one replica at a time, under a lease.
 struct RetentionJob: Service {
+    let database: Database
     let store: ActivityEntryStore
     let clock: any WallClock
     let lease: RedisLease
@@ -39,7 +40,9 @@ struct RetentionJob: Service {
         var total = 0
         do {
             while !Task.isShuttingDownGracefully {
-                let deleted = try await store.deleteEntries(before: cutoff, limit: Self.batchSize)
+                let deleted = try await database.withConnection { connection in
+                    try await store.deleteEntries(before: cutoff, limit: Self.batchSize, on: connection)
+                }
                 total += deleted
                 if deleted < Self.batchSize { break }
                 try await Task.sleep(for: .milliseconds(20))

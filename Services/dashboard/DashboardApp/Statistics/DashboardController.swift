@@ -19,6 +19,7 @@ struct DashboardCache: Sendable {
 
 /// `GET /api/dashboard/stats` and `GET /api/dashboard/revenue-trends?months=N` for the caller's organization.
 struct DashboardController: Sendable {
+    let database: Database
     let store: StatisticsStore
     let cache: DashboardCache
     let clock: any WallClock
@@ -31,10 +32,24 @@ struct DashboardController: Sendable {
 
     @Sendable func stats(_ request: Request, context: ServiceRequestContext) async throws -> RenderedJSON {
         let identity = try context.requireIdentity()
-        let (store, now) = (self.store, clock.now())
+        let now = clock.now()
         return try await cache.stats.value(for: "stats", tag: identity.organizationIDText, ttl: cache.ttl) {
-            try RenderedJSON(encoding: try await store.stats(organization: identity.organizationID, now: now))
+            try RenderedJSON(encoding: try await stats(identity.organizationID, at: now))
         }
+    }
+
+    /// The organization's figures at `now`. The three queries run at once, each on a pooled connection of its
+    /// own (each statement sees its own snapshot, as it would one after another outside a transaction).
+    func stats(_ organization: UUID, at now: Date) async throws -> DashboardStats {
+        async let customers = database.withConnection { try await store.customers(organization, at: now, on: $0) }
+        async let quotes = database.withConnection { try await store.quotes(organization, at: now, on: $0) }
+        async let revenue = database.withConnection { try await store.revenue(organization, at: now, on: $0) }
+        return DashboardStats(
+            customers: try await customers,
+            quotes: try await quotes,
+            revenue: try await revenue,
+            computedAt: now
+        )
     }
 
     @Sendable func trends(_ request: Request, context: ServiceRequestContext) async throws -> RenderedJSON {
@@ -42,10 +57,17 @@ struct DashboardController: Sendable {
         var query = QueryParameters(request)
         let months = query.int("months", in: 1...36) ?? 12
         try query.validate()
-        let (store, now) = (self.store, clock.now())
+        let now = clock.now()
         return try await cache.trends.value(for: "trends:\(months)", tag: identity.organizationIDText, ttl: cache.ttl) {
             try RenderedJSON(
-                encoding: try await store.trends(organization: identity.organizationID, months: months, now: now)
+                encoding: try await database.withConnection { connection in
+                    try await store.trends(
+                        organization: identity.organizationID,
+                        months: months,
+                        now: now,
+                        on: connection
+                    )
+                }
             )
         }
     }

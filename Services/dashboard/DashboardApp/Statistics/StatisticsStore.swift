@@ -12,7 +12,6 @@ import ServiceKit
 /// search), and multiply each period's sum by its rate once. Day bounds are bound as text and cast once
 /// (`(SELECT $n::date)`), not once per row.
 struct StatisticsStore: Sendable {
-    let database: Database
     let calendar = MoscowCalendar()
     let logger: Logger
 
@@ -83,136 +82,124 @@ struct StatisticsStore: Sendable {
             GROUP BY month, currency, rate IS NOT NULL
             """
 
-    /// The organization's figures at `now`. The three queries run at once, each on a pooled connection of its
-    /// own (each statement sees its own snapshot, as it would one after another outside a transaction).
-    func stats(organization: UUID, now: Date) async throws -> DashboardStats {
-        let thisMonth = calendar.monthStart(of: now)
-        let lastMonth = calendar.monthStart(of: now, offset: -1)
-        let nextMonth = calendar.monthStart(of: now, offset: 1)
-        let month = (this: thisMonth, next: nextMonth)
-        let days = (
-            this: CalendarDay(moscowDayOf: thisMonth).description,
-            last: CalendarDay(moscowDayOf: lastMonth).description,
-            next: CalendarDay(moscowDayOf: nextMonth).description
-        )
-        async let customers = customerStats(organization, month: month)
-        async let quotes = quoteStats(organization, thisDay: days.this, nextDay: days.next)
-        async let revenue = revenueStats(organization, days: days)
-        return DashboardStats(
-            customers: try await customers,
-            quotes: try await quotes,
-            revenue: try await revenue,
-            computedAt: now
+    /// The first days of this month, last month and next month at `now`, in Moscow, as `YYYY-MM-DD`.
+    private func monthDays(at now: Date) -> (this: String, last: String, next: String) {
+        (
+            this: CalendarDay(moscowDayOf: calendar.monthStart(of: now)).description,
+            last: CalendarDay(moscowDayOf: calendar.monthStart(of: now, offset: -1)).description,
+            next: CalendarDay(moscowDayOf: calendar.monthStart(of: now, offset: 1)).description
         )
     }
 
-    private func customerStats(_ organization: UUID, month: (this: Date, next: Date)) async throws -> CustomerStats {
-        return try await database.withConnection { connection in
-            let rows = try await connection.query(
-                """
-                SELECT count(*)::int, (count(*) FILTER (WHERE created_at >= \(month.this) AND created_at < \(month.next)))::int
-                FROM dashboard.customers WHERE organization_id = \(organization) AND NOT deleted
-                """,
-                logger: logger
-            )
-            var customers = CustomerStats(total: 0, newThisMonth: 0)
-            for try await (total, new) in rows.decode((Int, Int).self) {
-                customers = CustomerStats(total: total, newThisMonth: new)
-            }
-            return customers
+    /// Customers in total and created this month (Moscow time) at `now`.
+    func customers(_ organization: UUID, at now: Date, on connection: PostgresConnection) async throws -> CustomerStats
+    {
+        let month = (this: calendar.monthStart(of: now), next: calendar.monthStart(of: now, offset: 1))
+        let rows = try await connection.query(
+            """
+            SELECT count(*)::int, (count(*) FILTER (WHERE created_at >= \(month.this) AND created_at < \(month.next)))::int
+            FROM dashboard.customers WHERE organization_id = \(organization) AND NOT deleted
+            """,
+            logger: logger
+        )
+        var customers = CustomerStats(total: 0, newThisMonth: 0)
+        for try await (total, new) in rows.decode((Int, Int).self) {
+            customers = CustomerStats(total: total, newThisMonth: new)
         }
+        return customers
     }
 
-    private func quoteStats(_ organization: UUID, thisDay: String, nextDay: String) async throws -> QuoteStats {
-        return try await database.withConnection { connection in
-            let rows = try await connection.query(
-                """
-                SELECT status, count(*)::int,
-                    (count(*) FILTER (WHERE quote_date >= (SELECT \(thisDay)::date) AND quote_date < (SELECT \(nextDay)::date)))::int
-                FROM dashboard.quotes WHERE organization_id = \(organization) AND NOT deleted
-                GROUP BY status
-                """,
-                logger: logger
-            )
-            var byStatus = Dictionary(uniqueKeysWithValues: QuoteStatus.allCases.map { ($0.rawValue, 0) })
-            var total = 0
-            var inMonth = 0
-            for try await (status, count, month) in rows.decode((String, Int, Int).self) {
-                byStatus[status] = count
-                total += count
-                inMonth += month
-            }
-            return QuoteStats(total: total, thisMonth: inMonth, byStatus: byStatus)
+    /// Quotes by status, and dated this month at `now`.
+    func quotes(_ organization: UUID, at now: Date, on connection: PostgresConnection) async throws -> QuoteStats {
+        let (thisDay, _, nextDay) = monthDays(at: now)
+        let rows = try await connection.query(
+            """
+            SELECT status, count(*)::int,
+                (count(*) FILTER (WHERE quote_date >= (SELECT \(thisDay)::date) AND quote_date < (SELECT \(nextDay)::date)))::int
+            FROM dashboard.quotes WHERE organization_id = \(organization) AND NOT deleted
+            GROUP BY status
+            """,
+            logger: logger
+        )
+        var byStatus = Dictionary(uniqueKeysWithValues: QuoteStatus.allCases.map { ($0.rawValue, 0) })
+        var total = 0
+        var inMonth = 0
+        for try await (status, count, month) in rows.decode((String, Int, Int).self) {
+            byStatus[status] = count
+            total += count
+            inMonth += month
         }
+        return QuoteStats(total: total, thisMonth: inMonth, byStatus: byStatus)
     }
 
-    private func revenueStats(
-        _ organization: UUID,
-        days: (this: String, last: String, next: String)
-    ) async throws -> RevenueStats {
-        return try await database.withConnection { connection in
-            // The row without a currency is the converted revenue in RUB, each row with one an amount in that
-            // currency without a rate for its day.
-            let rows = try await connection.query(
-                PostgresQuery(
-                    unsafeSQL: Self.revenueSQL,
-                    binds: try Self.binds(organization, days.this, days.next, days.last)
-                ),
-                logger: logger
-            )
-            var revenue = (total: Decimal.zero, this: Decimal.zero, last: Decimal.zero)
-            var unconverted: [String: Decimal] = [:]
-            for try await (currency, total, this, last) in rows.decode((String?, Decimal, Decimal, Decimal).self) {
-                if let currency {
-                    unconverted[currency] = total
-                } else {
-                    revenue = (total, this, last)
-                }
+    /// Accepted revenue in RUB in total, this month and last month at `now`, and what could not be converted.
+    func revenue(_ organization: UUID, at now: Date, on connection: PostgresConnection) async throws -> RevenueStats {
+        let days = monthDays(at: now)
+        // The row without a currency is the converted revenue in RUB, each row with one an amount in that
+        // currency without a rate for its day.
+        let rows = try await connection.query(
+            PostgresQuery(
+                unsafeSQL: Self.revenueSQL,
+                binds: try Self.binds(organization, days.this, days.next, days.last)
+            ),
+            logger: logger
+        )
+        var revenue = (total: Decimal.zero, this: Decimal.zero, last: Decimal.zero)
+        var unconverted: [String: Decimal] = [:]
+        for try await (currency, total, this, last) in rows.decode((String?, Decimal, Decimal, Decimal).self) {
+            if let currency {
+                unconverted[currency] = total
+            } else {
+                revenue = (total, this, last)
             }
-            let change: Decimal? =
-                revenue.last == 0 ? nil : ((revenue.this - revenue.last) / revenue.last * 100).rounded(scale: 1)
-            return RevenueStats(
-                currency: "RUB",
-                total: revenue.total,
-                thisMonth: revenue.this,
-                lastMonth: revenue.last,
-                changePct: change,
-                unconverted: unconverted
-            )
         }
+        let change: Decimal? =
+            revenue.last == 0 ? nil : ((revenue.this - revenue.last) / revenue.last * 100).rounded(scale: 1)
+        return RevenueStats(
+            currency: "RUB",
+            total: revenue.total,
+            thisMonth: revenue.this,
+            lastMonth: revenue.last,
+            changePct: change,
+            unconverted: unconverted
+        )
     }
 
-    func trends(organization: UUID, months: Int, now: Date) async throws -> RevenueTrends {
+    /// Accepted revenue per month for the `months` months up to `now`'s.
+    func trends(
+        organization: UUID,
+        months: Int,
+        now: Date,
+        on connection: PostgresConnection
+    ) async throws -> RevenueTrends {
         let starts = (0..<months).map { calendar.monthStart(of: now, offset: $0 - months + 1) }
         let first = CalendarDay(moscowDayOf: starts[0]).description
         let end = CalendarDay(moscowDayOf: calendar.monthStart(of: now, offset: 1)).description
-        return try await database.withConnection { connection in
-            let rows = try await connection.query(
-                PostgresQuery(
-                    unsafeSQL: Self.trendsSQL,
-                    binds: try Self.binds(organization, first, end)
-                ),
-                logger: logger
-            )
-            var byMonth: [String: RevenueMonth] = [:]
-            for try await (month, currency, converted, amount, quotes) in rows.decode(
-                (String, String, Bool, Decimal, Int).self
-            ) {
-                var item = byMonth[month] ?? RevenueMonth(month: month, revenue: 0, acceptedQuotes: 0, unconverted: [:])
-                item.acceptedQuotes += quotes
-                if converted {
-                    item.revenue += amount
-                } else {
-                    item.unconverted[currency, default: 0] += amount
-                }
-                byMonth[month] = item
+        let rows = try await connection.query(
+            PostgresQuery(
+                unsafeSQL: Self.trendsSQL,
+                binds: try Self.binds(organization, first, end)
+            ),
+            logger: logger
+        )
+        var byMonth: [String: RevenueMonth] = [:]
+        for try await (month, currency, converted, amount, quotes) in rows.decode(
+            (String, String, Bool, Decimal, Int).self
+        ) {
+            var item = byMonth[month] ?? RevenueMonth(month: month, revenue: 0, acceptedQuotes: 0, unconverted: [:])
+            item.acceptedQuotes += quotes
+            if converted {
+                item.revenue += amount
+            } else {
+                item.unconverted[currency, default: 0] += amount
             }
-            let items = starts.map { start in
-                let name = calendar.monthName(of: start)
-                return byMonth[name] ?? RevenueMonth(month: name, revenue: 0, acceptedQuotes: 0, unconverted: [:])
-            }
-            return RevenueTrends(items: items, computedAt: now)
+            byMonth[month] = item
         }
+        let items = starts.map { start in
+            let name = calendar.monthName(of: start)
+            return byMonth[name] ?? RevenueMonth(month: name, revenue: 0, acceptedQuotes: 0, unconverted: [:])
+        }
+        return RevenueTrends(items: items, computedAt: now)
     }
 
     private static func binds(_ organization: UUID, _ days: String...) throws -> PostgresBindings {

@@ -1,5 +1,6 @@
 import Contracts
 import Foundation
+import PostgresNIO
 import ServiceKit
 
 /// How long an answer stays right: for ever (a past day whose set is known final), or until an instant (the
@@ -16,8 +17,10 @@ package struct RatesAnswer<Body: Sendable>: Sendable {
 }
 
 /// Every read of the rates API, in one place: it turns stored sets and the source status into answer bodies,
-/// decides staleness and freshness, and validates symbols against the data. A cache wraps these methods.
+/// decides staleness and freshness, and validates symbols against the data. A cache wraps these methods; each
+/// answer reads on one leased connection.
 package struct RatesQuery: Sendable {
+    private let database: Database
     private let store: RatesStore
     private let calendar: RatesCalendar
     private let clock: any WallClock
@@ -27,12 +30,14 @@ package struct RatesQuery: Sendable {
     static let staleLifetime: TimeInterval = 60
 
     package init(
+        database: Database,
         store: RatesStore,
         calendar: RatesCalendar,
         clock: any WallClock,
         staleAfter: Duration,
         cardCurrencies: [String]
     ) {
+        self.database = database
         self.store = store
         self.calendar = calendar
         self.clock = clock
@@ -50,25 +55,27 @@ package struct RatesQuery: Sendable {
     ) async throws
         -> RatesAnswer<RatesForDate>
     {
-        let now = clock.now()
-        let today = calendar.day(of: now)
-        let day = day ?? today
-        let set = try await requireSet(answering: day)
-        var errors = Self.unknownCodes(symbols ?? [], field: "symbols", in: set)
-        errors += Self.unknownCodes([base], field: "base", in: set)
-        if !errors.isEmpty { throw APIError.validation(errors) }
-        let status = try await sourceStatus(if: day >= today)
-        let stale = staleness(of: set, on: day, today: today, status: status, now: now) != nil
-        return RatesAnswer(
-            body: RatesForDate(
-                date: set.date.description,
-                requestedDate: day.description,
-                base: base,
-                rates: Self.prices(set, base: base, symbols: symbols),
-                stale: stale
-            ),
-            freshness: freshness(of: set, on: day, today: today, stale: stale, now: now)
-        )
+        try await database.withConnection { connection in
+            let now = clock.now()
+            let today = calendar.day(of: now)
+            let day = day ?? today
+            let set = try await requireSet(answering: day, on: connection)
+            var errors = Self.unknownCodes(symbols ?? [], field: "symbols", in: set)
+            errors += Self.unknownCodes([base], field: "base", in: set)
+            if !errors.isEmpty { throw APIError.validation(errors) }
+            let status = try await sourceStatus(if: day >= today, on: connection)
+            let stale = staleness(of: set, on: day, today: today, status: status, now: now) != nil
+            return RatesAnswer(
+                body: RatesForDate(
+                    date: set.date.description,
+                    requestedDate: day.description,
+                    base: base,
+                    rates: Self.prices(set, base: base, symbols: symbols),
+                    stale: stale
+                ),
+                freshness: freshness(of: set, on: day, today: today, stale: stale, now: now)
+            )
+        }
     }
 
     /// One answer per day of `from...to` (oldest first) that a stored set covers.
@@ -80,88 +87,101 @@ package struct RatesQuery: Sendable {
     ) async throws
         -> RatesAnswer<ListPage<RatesForDate>>
     {
-        let now = clock.now()
-        let today = calendar.day(of: now)
-        let codes = symbols.map { $0 + [base] }
-        let sets = try await store.sets(answering: from, through: to, codes: codes)
-        guard !sets.isEmpty else {
-            if try await store.hasAnySet() {
-                throw RatesError.noRates("no exchange rates are stored for \(from) to \(to)")
-            }
-            throw RatesError.notLoaded
-        }
-        let quoted = sets.reduce(into: Set([CurrencyCode.ruble])) { codes, set in codes.formUnion(set.rates.keys) }
-        var errors = Self.unknownCodes(symbols ?? [], field: "symbols", quoted: quoted)
-        errors += Self.unknownCodes([base], field: "base", quoted: quoted)
-        if !errors.isEmpty { throw APIError.validation(errors) }
-        let status = try await sourceStatus(if: to >= today)
-
-        var items: [RatesForDate] = []
-        var immutable = true
-        var anyStale = false
-        var index = 0
-        var day = from
-        while day <= to {
-            while index + 1 < sets.count, sets[index + 1].date <= day { index += 1 }
-            let set = sets[index]
-            if set.date <= day {
-                guard base == CurrencyCode.ruble || set.rates[base] != nil else {
-                    throw APIError.validation([FieldError(field: "base", message: "\(base) has no rate on \(day)")])
+        try await database.withConnection { connection in
+            let now = clock.now()
+            let today = calendar.day(of: now)
+            let codes = symbols.map { $0 + [base] }
+            let sets = try await store.sets(answering: from, through: to, codes: codes, on: connection)
+            guard !sets.isEmpty else {
+                if try await store.hasAnySet(on: connection) {
+                    throw RatesError.noRates("no exchange rates are stored for \(from) to \(to)")
                 }
-                let stale = staleness(of: set, on: day, today: today, status: status, now: now) != nil
-                anyStale = anyStale || stale
-                immutable = immutable && freshness(of: set, on: day, today: today, stale: stale, now: now) == .immutable
-                items.append(
-                    RatesForDate(
-                        date: set.date.description,
-                        requestedDate: day.description,
-                        base: base,
-                        rates: Self.prices(set, base: base, symbols: symbols),
-                        stale: stale
-                    )
-                )
+                throw RatesError.notLoaded
             }
-            day = day.adding(days: 1)
+            let quoted = sets.reduce(into: Set([CurrencyCode.ruble])) { codes, set in codes.formUnion(set.rates.keys) }
+            var errors = Self.unknownCodes(symbols ?? [], field: "symbols", quoted: quoted)
+            errors += Self.unknownCodes([base], field: "base", quoted: quoted)
+            if !errors.isEmpty { throw APIError.validation(errors) }
+            let status = try await sourceStatus(if: to >= today, on: connection)
+
+            var items: [RatesForDate] = []
+            var immutable = true
+            var anyStale = false
+            var index = 0
+            var day = from
+            while day <= to {
+                while index + 1 < sets.count, sets[index + 1].date <= day { index += 1 }
+                let set = sets[index]
+                if set.date <= day {
+                    guard base == CurrencyCode.ruble || set.rates[base] != nil else {
+                        throw APIError.validation([FieldError(field: "base", message: "\(base) has no rate on \(day)")])
+                    }
+                    let stale = staleness(of: set, on: day, today: today, status: status, now: now) != nil
+                    anyStale = anyStale || stale
+                    immutable =
+                        immutable && freshness(of: set, on: day, today: today, stale: stale, now: now) == .immutable
+                    items.append(
+                        RatesForDate(
+                            date: set.date.description,
+                            requestedDate: day.description,
+                            base: base,
+                            rates: Self.prices(set, base: base, symbols: symbols),
+                            stale: stale
+                        )
+                    )
+                }
+                day = day.adding(days: 1)
+            }
+            let page = ListPage(
+                items: items,
+                page: 1,
+                perPage: max(items.count, 1),
+                total: items.count,
+                nextCursor: nil
+            )
+            return RatesAnswer(body: page, freshness: immutable ? .immutable : current(stale: anyStale, now: now))
         }
-        let page = ListPage(items: items, page: 1, perPage: max(items.count, 1), total: items.count, nextCursor: nil)
-        return RatesAnswer(body: page, freshness: immutable ? .immutable : current(stale: anyStale, now: now))
     }
 
     /// The dashboard card: today's rates of the card currencies and their change from the previous set.
     package func card() async throws -> RatesAnswer<RatesCard> {
-        let now = clock.now()
-        let today = calendar.day(of: now)
-        let set = try await requireSet(answering: today)
-        let previous = try await store.set(before: set.date)
-        let names = Dictionary(uniqueKeysWithValues: try await store.currencies().map { ($0.code, $0.name) })
-        let status = try await store.status()
-        let stale = staleness(of: set, on: today, today: today, status: status, now: now) != nil
-        var rates: [String: Decimal] = [:]
-        var details: [String: RatesCardCurrency] = [:]
-        for code in cardCurrencies {
-            guard let rate = set.rates[code] else { continue }
-            let before = previous?.rates[code]
-            rates[code] = rate
-            details[code] = RatesCardCurrency(
-                name: names[code] ?? code,
-                rate: rate,
-                previous: before,
-                change: before.map { rate - $0 },
-                changePercent: before.flatMap { RateMath.changePercent(from: $0, to: rate) }
+        try await database.withConnection { connection in
+            let now = clock.now()
+            let today = calendar.day(of: now)
+            let set = try await requireSet(answering: today, on: connection)
+            let previous = try await store.set(before: set.date, on: connection)
+            let names = Dictionary(
+                uniqueKeysWithValues: try await store.currencies(on: connection).map { ($0.code, $0.name) }
+            )
+            let status = try await store.status(on: connection)
+            let stale = staleness(of: set, on: today, today: today, status: status, now: now) != nil
+            var rates: [String: Decimal] = [:]
+            var details: [String: RatesCardCurrency] = [:]
+            for code in cardCurrencies {
+                guard let rate = set.rates[code] else { continue }
+                let before = previous?.rates[code]
+                rates[code] = rate
+                details[code] = RatesCardCurrency(
+                    name: names[code] ?? code,
+                    rate: rate,
+                    previous: before,
+                    change: before.map { rate - $0 },
+                    changePercent: before.flatMap { RateMath.changePercent(from: $0, to: rate) }
+                )
+            }
+            return RatesAnswer(
+                body: RatesCard(
+                    date: set.date.description,
+                    requestedDate: today.description,
+                    base: CurrencyCode.ruble,
+                    rates: rates,
+                    stale: stale,
+                    previousDate: previous?.date.description,
+                    details: details
+                ),
+                freshness: current(stale: stale, now: now)
             )
         }
-        return RatesAnswer(
-            body: RatesCard(
-                date: set.date.description,
-                requestedDate: today.description,
-                base: CurrencyCode.ruble,
-                rates: rates,
-                stale: stale,
-                previousDate: previous?.date.description,
-                details: details
-            ),
-            freshness: current(stale: stale, now: now)
-        )
     }
 
     /// `amount` of `from` in `to` at the rates effective on `day` (today when nil).
@@ -173,91 +193,98 @@ package struct RatesQuery: Sendable {
     ) async throws
         -> RatesAnswer<Conversion>
     {
-        let now = clock.now()
-        let today = calendar.day(of: now)
-        let day = day ?? today
-        let set = try await requireSet(answering: day)
-        let errors = Self.unknownCodes([from], field: "from", in: set) + Self.unknownCodes([to], field: "to", in: set)
-        guard errors.isEmpty, let converted = RateMath.convert(amount, from: from, to: to, rubles: set.rates) else {
-            throw APIError.validation(errors)
+        try await database.withConnection { connection in
+            let now = clock.now()
+            let today = calendar.day(of: now)
+            let day = day ?? today
+            let set = try await requireSet(answering: day, on: connection)
+            let errors =
+                Self.unknownCodes([from], field: "from", in: set) + Self.unknownCodes([to], field: "to", in: set)
+            guard errors.isEmpty, let converted = RateMath.convert(amount, from: from, to: to, rubles: set.rates) else {
+                throw APIError.validation(errors)
+            }
+            let status = try await sourceStatus(if: day >= today, on: connection)
+            let stale = staleness(of: set, on: day, today: today, status: status, now: now) != nil
+            return RatesAnswer(
+                body: Conversion(
+                    from: from,
+                    to: to,
+                    amount: amount,
+                    date: set.date.description,
+                    requestedDate: day.description,
+                    rate: converted.rate,
+                    result: converted.result,
+                    stale: stale
+                ),
+                freshness: freshness(of: set, on: day, today: today, stale: stale, now: now)
+            )
         }
-        let status = try await sourceStatus(if: day >= today)
-        let stale = staleness(of: set, on: day, today: today, status: status, now: now) != nil
-        return RatesAnswer(
-            body: Conversion(
-                from: from,
-                to: to,
-                amount: amount,
-                date: set.date.description,
-                requestedDate: day.description,
-                rate: converted.rate,
-                result: converted.result,
-                stale: stale
-            ),
-            freshness: freshness(of: set, on: day, today: today, stale: stale, now: now)
-        )
     }
 
     // MARK: - Currencies and status
 
     /// Every currency ever quoted, RUB first.
     package func currencies() async throws -> RatesAnswer<ListPage<CurrencyInfo>> {
-        let stored = try await store.currencies()
-        let ruble = CurrencyInfo(
-            code: CurrencyCode.ruble,
-            numCode: "643",
-            name: "Российский рубль",
-            nominal: 1,
-            cbrID: nil,
-            firstDate: nil,
-            lastDate: nil
-        )
-        let items =
-            [ruble]
-            + stored.map {
-                CurrencyInfo(
-                    code: $0.code,
-                    numCode: $0.numCode,
-                    name: $0.name,
-                    nominal: $0.nominal,
-                    cbrID: $0.cbrID,
-                    firstDate: $0.firstDate.description,
-                    lastDate: $0.lastDate.description
-                )
-            }
-        let page = ListPage(items: items, page: 1, perPage: items.count, total: items.count, nextCursor: nil)
-        return RatesAnswer(body: page, freshness: .until(calendar.nextChange(after: clock.now())))
+        try await database.withConnection { connection in
+            let stored = try await store.currencies(on: connection)
+            let ruble = CurrencyInfo(
+                code: CurrencyCode.ruble,
+                numCode: "643",
+                name: "Российский рубль",
+                nominal: 1,
+                cbrID: nil,
+                firstDate: nil,
+                lastDate: nil
+            )
+            let items =
+                [ruble]
+                + stored.map {
+                    CurrencyInfo(
+                        code: $0.code,
+                        numCode: $0.numCode,
+                        name: $0.name,
+                        nominal: $0.nominal,
+                        cbrID: $0.cbrID,
+                        firstDate: $0.firstDate.description,
+                        lastDate: $0.lastDate.description
+                    )
+                }
+            let page = ListPage(items: items, page: 1, perPage: items.count, total: items.count, nextCursor: nil)
+            return RatesAnswer(body: page, freshness: .until(calendar.nextChange(after: clock.now())))
+        }
     }
 
     /// The health of the CBR source and of today's answers.
     package func status() async throws -> RatesSourceStatus {
-        let now = clock.now()
-        let today = calendar.day(of: now)
-        let summary = try await store.summary(today: today)
-        let status = try await store.status()
-        var reason: String?
-        if let latest = summary.latest, let validThrough = summary.latestValidThrough {
-            let set = StoredSet(date: latest, validThrough: validThrough, rates: [:])
-            reason = staleness(of: set, on: today, today: today, status: status, now: now)
-        } else {
-            reason =
-                status?.lastAttemptFailed == true
-                ? "no exchange rates are stored: \(status?.lastError ?? "CBR failed")"
-                : "no exchange rates are stored yet"
+        try await database.withConnection { connection in
+            let now = clock.now()
+            let today = calendar.day(of: now)
+            let summary = try await store.summary(today: today, on: connection)
+            let status = try await store.status(on: connection)
+            var reason: String?
+            if let latest = summary.latest, let validThrough = summary.latestValidThrough {
+                let set = StoredSet(date: latest, validThrough: validThrough, rates: [:])
+                reason = staleness(of: set, on: today, today: today, status: status, now: now)
+            } else {
+                reason =
+                    status?.lastAttemptFailed == true
+                    ? "no exchange rates are stored: \(status?.lastError ?? "CBR failed")"
+                    : "no exchange rates are stored yet"
+            }
+            return RatesSourceStatus(
+                source: "cbr",
+                lastSuccessAt: status?.lastSuccessAt,
+                lastAttemptAt: status?.lastAttemptAt,
+                lastErrorAt: status?.lastErrorAt,
+                lastError: status?.lastError,
+                consecutiveFailures: status?.consecutiveFailures ?? 0,
+                latestDate: summary.latest?.description,
+                nextDate: summary.next?.description,
+                storedSets: summary.sets,
+                stale: reason != nil,
+                staleReason: reason
+            )
         }
-        return RatesSourceStatus(
-            source: "cbr",
-            lastSuccessAt: status?.lastSuccessAt,
-            lastAttemptAt: status?.lastAttemptAt,
-            lastErrorAt: status?.lastErrorAt,
-            lastError: status?.lastError,
-            consecutiveFailures: status?.consecutiveFailures ?? 0,
-            latestDate: summary.latest?.description,
-            nextDate: summary.next?.description,
-            storedSets: summary.sets,
-            stale: reason != nil,
-            staleReason: reason
-        )
     }
 
     // MARK: - Rules
@@ -300,15 +327,17 @@ package struct RatesQuery: Sendable {
     }
 
     /// The source status, read only when `needed` (answers about today or later).
-    private func sourceStatus(if needed: Bool) async throws -> SourceStatusRow? {
+    private func sourceStatus(if needed: Bool, on connection: PostgresConnection) async throws -> SourceStatusRow? {
         guard needed else { return nil }
-        return try await store.status()
+        return try await store.status(on: connection)
     }
 
     /// The set effective on `day`; 404 before the stored history, 503 when nothing is stored.
-    private func requireSet(answering day: CalendarDay) async throws -> StoredSet {
-        if let set = try await store.set(answering: day) { return set }
-        if try await store.hasAnySet() { throw RatesError.noRates("no exchange rates are stored for \(day) or before") }
+    private func requireSet(answering day: CalendarDay, on connection: PostgresConnection) async throws -> StoredSet {
+        if let set = try await store.set(answering: day, on: connection) { return set }
+        if try await store.hasAnySet(on: connection) {
+            throw RatesError.noRates("no exchange rates are stored for \(day) or before")
+        }
         throw RatesError.notLoaded
     }
 

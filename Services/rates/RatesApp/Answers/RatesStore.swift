@@ -44,19 +44,18 @@ package struct StoredSummary: Sendable, Equatable {
 }
 
 /// The SQL of the rates schema: sets, their rates, the currencies seen, and the source status. Every value
-/// is a bound parameter; dates travel as `YYYY-MM-DD` text cast to `date`, rates as `numeric`.
+/// is a bound parameter; dates travel as `YYYY-MM-DD` text cast to `date`, rates as `numeric`. It runs on the
+/// connection its caller leased, so an answer's reads share one lease and the loader's writes one transaction.
 package struct RatesStore: Sendable {
     /// The source name of the status row.
     static let source = "cbr"
-    private let database: Database
     private let logger: Logger
 
-    package init(database: Database, logger: Logger) {
-        self.database = database
+    package init(logger: Logger) {
         self.logger = logger
     }
 
-    // MARK: - Writing (inside the loader's transaction)
+    // MARK: - Writing
 
     /// Inserts `set` with all its rates unless a set with its date is already stored; returns whether it was new.
     package func insert(
@@ -140,120 +139,108 @@ package struct RatesStore: Sendable {
     // MARK: - Source status
 
     /// Records a valid answer from CBR at `instant`.
-    package func recordSuccess(at instant: Date) async throws {
-        try await database.withConnection { connection in
-            try await connection.query(
-                """
-                INSERT INTO rates.source_status (source, last_attempt_at, last_success_at, consecutive_failures)
-                VALUES (\(Self.source), \(instant), \(instant), 0)
-                ON CONFLICT (source) DO UPDATE SET
-                    last_attempt_at = EXCLUDED.last_attempt_at,
-                    last_success_at = EXCLUDED.last_success_at,
-                    consecutive_failures = 0
-                """,
-                logger: logger
-            )
-            return ()
-        }
+    package func recordSuccess(at instant: Date, on connection: PostgresConnection) async throws {
+        try await connection.query(
+            """
+            INSERT INTO rates.source_status (source, last_attempt_at, last_success_at, consecutive_failures)
+            VALUES (\(Self.source), \(instant), \(instant), 0)
+            ON CONFLICT (source) DO UPDATE SET
+                last_attempt_at = EXCLUDED.last_attempt_at,
+                last_success_at = EXCLUDED.last_success_at,
+                consecutive_failures = 0
+            """,
+            logger: logger
+        )
     }
 
     /// Records a failed request to CBR at `instant`, with what went wrong.
-    package func recordFailure(_ message: String, at instant: Date) async throws {
+    package func recordFailure(_ message: String, at instant: Date, on connection: PostgresConnection) async throws {
         let message = String(message.prefix(1000))
-        try await database.withConnection { connection in
-            try await connection.query(
-                """
-                INSERT INTO rates.source_status (source, last_attempt_at, last_error, last_error_at, consecutive_failures)
-                VALUES (\(Self.source), \(instant), \(message), \(instant), 1)
-                ON CONFLICT (source) DO UPDATE SET
-                    last_attempt_at = EXCLUDED.last_attempt_at,
-                    last_error = EXCLUDED.last_error,
-                    last_error_at = EXCLUDED.last_error_at,
-                    consecutive_failures = rates.source_status.consecutive_failures + 1
-                """,
-                logger: logger
-            )
-            return ()
-        }
+        try await connection.query(
+            """
+            INSERT INTO rates.source_status (source, last_attempt_at, last_error, last_error_at, consecutive_failures)
+            VALUES (\(Self.source), \(instant), \(message), \(instant), 1)
+            ON CONFLICT (source) DO UPDATE SET
+                last_attempt_at = EXCLUDED.last_attempt_at,
+                last_error = EXCLUDED.last_error,
+                last_error_at = EXCLUDED.last_error_at,
+                consecutive_failures = rates.source_status.consecutive_failures + 1
+            """,
+            logger: logger
+        )
     }
 
     /// The source status, nil before CBR was ever asked.
-    package func status() async throws -> SourceStatusRow? {
-        return try await database.withConnection { connection in
-            let rows = try await connection.query(
-                """
-                SELECT last_attempt_at, last_success_at, last_error, last_error_at, consecutive_failures
-                FROM rates.source_status WHERE source = \(Self.source)
-                """,
-                logger: logger
+    package func status(on connection: PostgresConnection) async throws -> SourceStatusRow? {
+        let rows = try await connection.query(
+            """
+            SELECT last_attempt_at, last_success_at, last_error, last_error_at, consecutive_failures
+            FROM rates.source_status WHERE source = \(Self.source)
+            """,
+            logger: logger
+        )
+        for try await (attempt, success, error, errorAt, failures) in rows.decode(
+            (Date?, Date?, String?, Date?, Int).self
+        ) {
+            return SourceStatusRow(
+                lastAttemptAt: attempt,
+                lastSuccessAt: success,
+                lastError: error,
+                lastErrorAt: errorAt,
+                consecutiveFailures: failures
             )
-            for try await (attempt, success, error, errorAt, failures) in rows.decode(
-                (Date?, Date?, String?, Date?, Int).self
-            ) {
-                return SourceStatusRow(
-                    lastAttemptAt: attempt,
-                    lastSuccessAt: success,
-                    lastError: error,
-                    lastErrorAt: errorAt,
-                    consecutiveFailures: failures
-                )
-            }
-            return nil
         }
+        return nil
     }
 
     // MARK: - Reading
 
     /// Whether any set is stored.
-    package func hasAnySet() async throws -> Bool {
-        return try await database.withConnection { connection in
-            let rows = try await connection.query("SELECT EXISTS (SELECT 1 FROM rates.rate_sets)", logger: logger)
-            for try await exists in rows.decode(Bool.self) { return exists }
-            return false
-        }
+    package func hasAnySet(on connection: PostgresConnection) async throws -> Bool {
+        let rows = try await connection.query("SELECT EXISTS (SELECT 1 FROM rates.rate_sets)", logger: logger)
+        for try await exists in rows.decode(Bool.self) { return exists }
+        return false
     }
 
     /// The date of the stored set effective on `day`, without its rates.
-    package func setDate(answering day: CalendarDay) async throws -> CalendarDay? {
-        return try await database.withConnection { connection in
-            let rows = try await connection.query(
-                "SELECT max(effective_date) FROM rates.rate_sets WHERE effective_date <= \(day.description)::date",
-                logger: logger
-            )
-            for try await date in rows.decode(Date?.self) { return date.map { CalendarDay($0) } }
-            return nil
-        }
+    package func setDate(answering day: CalendarDay, on connection: PostgresConnection) async throws -> CalendarDay? {
+        let rows = try await connection.query(
+            "SELECT max(effective_date) FROM rates.rate_sets WHERE effective_date <= \(day.description)::date",
+            logger: logger
+        )
+        for try await date in rows.decode(Date?.self) { return date.map { CalendarDay($0) } }
+        return nil
     }
 
     /// The set effective on `day`: the latest stored set dated on or before it.
-    package func set(answering day: CalendarDay) async throws -> StoredSet? {
+    package func set(answering day: CalendarDay, on connection: PostgresConnection) async throws -> StoredSet? {
         try await firstSet(
             """
             SELECT s.effective_date, s.valid_through, r.code, r.rate
             FROM rates.rate_sets s JOIN rates.exchange_rates r ON r.effective_date = s.effective_date
             WHERE s.effective_date =
                 (SELECT max(effective_date) FROM rates.rate_sets WHERE effective_date <= \(day.description)::date)
-            """
+            """,
+            on: connection
         )
     }
 
     /// The stored set just before the one dated `date`.
-    package func set(before date: CalendarDay) async throws -> StoredSet? {
+    package func set(before date: CalendarDay, on connection: PostgresConnection) async throws -> StoredSet? {
         try await firstSet(
             """
             SELECT s.effective_date, s.valid_through, r.code, r.rate
             FROM rates.rate_sets s JOIN rates.exchange_rates r ON r.effective_date = s.effective_date
             WHERE s.effective_date =
                 (SELECT max(effective_date) FROM rates.rate_sets WHERE effective_date < \(date.description)::date)
-            """
+            """,
+            on: connection
         )
     }
 
     /// The first set a query of `effective_date, valid_through, code, rate` rows returns.
-    private func firstSet(_ query: PostgresQuery) async throws -> StoredSet? {
-        return try await database.withConnection { connection in
-            try await Self.collect(try await connection.query(query, logger: logger)).first
-        }
+    private func firstSet(_ query: PostgresQuery, on connection: PostgresConnection) async throws -> StoredSet? {
+        try await Self.collect(try await connection.query(query, logger: logger)).first
     }
 
     /// Every set that answers some day of `from...to`, oldest first: the one effective on `from` and all
@@ -262,29 +249,28 @@ package struct RatesStore: Sendable {
     package func sets(
         answering from: CalendarDay,
         through to: CalendarDay,
-        codes: [String]?
+        codes: [String]?,
+        on connection: PostgresConnection
     ) async throws
         -> [StoredSet]
     {
         let filter = codes != nil
         let codes = codes ?? []
-        return try await database.withConnection { connection in
-            let rows = try await connection.query(
-                """
-                SELECT s.effective_date, s.valid_through, r.code, r.rate
-                FROM rates.rate_sets s
-                LEFT JOIN rates.exchange_rates r
-                    ON r.effective_date = s.effective_date AND (NOT \(filter) OR r.code = ANY(\(codes)::text[]))
-                WHERE s.effective_date >= coalesce(
-                        (SELECT max(effective_date) FROM rates.rate_sets WHERE effective_date <= \(from.description)::date),
-                        \(from.description)::date)
-                  AND s.effective_date <= \(to.description)::date
-                ORDER BY s.effective_date
-                """,
-                logger: logger
-            )
-            return try await Self.collect(rows)
-        }
+        let rows = try await connection.query(
+            """
+            SELECT s.effective_date, s.valid_through, r.code, r.rate
+            FROM rates.rate_sets s
+            LEFT JOIN rates.exchange_rates r
+                ON r.effective_date = s.effective_date AND (NOT \(filter) OR r.code = ANY(\(codes)::text[]))
+            WHERE s.effective_date >= coalesce(
+                    (SELECT max(effective_date) FROM rates.rate_sets WHERE effective_date <= \(from.description)::date),
+                    \(from.description)::date)
+              AND s.effective_date <= \(to.description)::date
+            ORDER BY s.effective_date
+            """,
+            logger: logger
+        )
+        return try await Self.collect(rows)
     }
 
     /// Groups rows of `effective_date, valid_through, code, rate` (ordered by date) into sets.
@@ -301,62 +287,58 @@ package struct RatesStore: Sendable {
     }
 
     /// Every currency ever quoted, by code.
-    package func currencies() async throws -> [StoredCurrency] {
-        return try await database.withConnection { connection in
-            let rows = try await connection.query(
-                """
-                SELECT code, cbr_id, num_code, name, nominal, first_date, last_date
-                FROM rates.currencies ORDER BY code
-                """,
-                logger: logger
-            )
-            var currencies: [StoredCurrency] = []
-            for try await (code, id, numCode, name, nominal, first, last) in rows.decode(
-                (String, String, String, String, Int, Date, Date).self
-            ) {
-                currencies.append(
-                    StoredCurrency(
-                        code: code,
-                        cbrID: id,
-                        numCode: numCode,
-                        name: name,
-                        nominal: nominal,
-                        firstDate: CalendarDay(first),
-                        lastDate: CalendarDay(last)
-                    )
+    package func currencies(on connection: PostgresConnection) async throws -> [StoredCurrency] {
+        let rows = try await connection.query(
+            """
+            SELECT code, cbr_id, num_code, name, nominal, first_date, last_date
+            FROM rates.currencies ORDER BY code
+            """,
+            logger: logger
+        )
+        var currencies: [StoredCurrency] = []
+        for try await (code, id, numCode, name, nominal, first, last) in rows.decode(
+            (String, String, String, String, Int, Date, Date).self
+        ) {
+            currencies.append(
+                StoredCurrency(
+                    code: code,
+                    cbrID: id,
+                    numCode: numCode,
+                    name: name,
+                    nominal: nominal,
+                    firstDate: CalendarDay(first),
+                    lastDate: CalendarDay(last)
                 )
-            }
-            return currencies
+            )
         }
+        return currencies
     }
 
     /// How many sets are stored, the one answering `today` (with how long it is known current) and the first
     /// one after it.
-    package func summary(today: CalendarDay) async throws -> StoredSummary {
+    package func summary(today: CalendarDay, on connection: PostgresConnection) async throws -> StoredSummary {
         let day = today.description
-        return try await database.withConnection { connection in
-            let rows = try await connection.query(
-                """
-                WITH s AS (
-                    SELECT count(*)::bigint AS sets,
-                           max(effective_date) FILTER (WHERE effective_date <= \(day)::date) AS latest,
-                           min(effective_date) FILTER (WHERE effective_date > \(day)::date) AS next
-                    FROM rates.rate_sets
-                )
-                SELECT s.sets, s.latest, r.valid_through, s.next
-                FROM s LEFT JOIN rates.rate_sets r ON r.effective_date = s.latest
-                """,
-                logger: logger
+        let rows = try await connection.query(
+            """
+            WITH s AS (
+                SELECT count(*)::bigint AS sets,
+                       max(effective_date) FILTER (WHERE effective_date <= \(day)::date) AS latest,
+                       min(effective_date) FILTER (WHERE effective_date > \(day)::date) AS next
+                FROM rates.rate_sets
             )
-            for try await (count, latest, validThrough, next) in rows.decode((Int, Date?, Date?, Date?).self) {
-                return StoredSummary(
-                    sets: count,
-                    latest: latest.map { CalendarDay($0) },
-                    latestValidThrough: validThrough.map { CalendarDay($0) },
-                    next: next.map { CalendarDay($0) }
-                )
-            }
-            return StoredSummary(sets: 0, latest: nil, latestValidThrough: nil, next: nil)
+            SELECT s.sets, s.latest, r.valid_through, s.next
+            FROM s LEFT JOIN rates.rate_sets r ON r.effective_date = s.latest
+            """,
+            logger: logger
+        )
+        for try await (count, latest, validThrough, next) in rows.decode((Int, Date?, Date?, Date?).self) {
+            return StoredSummary(
+                sets: count,
+                latest: latest.map { CalendarDay($0) },
+                latestValidThrough: validThrough.map { CalendarDay($0) },
+                next: next.map { CalendarDay($0) }
+            )
         }
+        return StoredSummary(sets: 0, latest: nil, latestValidThrough: nil, next: nil)
     }
 }

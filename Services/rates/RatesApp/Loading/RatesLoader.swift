@@ -86,7 +86,8 @@ package struct RatesLoader: Sendable {
             set = try await client.daily(for: day)
         } catch let error as CBRError {
             do {
-                try await store.recordFailure(error.description, at: clock.now())
+                let now = clock.now()
+                try await database.withConnection { try await store.recordFailure(error.description, at: now, on: $0) }
             } catch {
                 logger.error("cannot record the CBR failure", metadata: ["error": "\(String(reflecting: error))"])
             }
@@ -95,7 +96,7 @@ package struct RatesLoader: Sendable {
             throw error
         }
         let fetchedAt = clock.now()
-        try await store.recordSuccess(at: fetchedAt)
+        try await database.withConnection { try await store.recordSuccess(at: fetchedAt, on: $0) }
         // CBR's answer for `day` proves no newer set exists up to `day`, but only up to today: tomorrow's set
         // can still be published.
         let validThrough = max(set.date, min(day, calendar.day(of: fetchedAt)))

@@ -39,6 +39,7 @@ package enum SchedulerStep: Sendable, Equatable {
 /// - every load walks back over missed days (see ``RatesLoader/sync(target:floor:keepLease:)``).
 package struct RatesScheduler: Service {
     private let loader: RatesLoader
+    private let database: Database
     private let store: RatesStore
     private let lease: RedisLease
     private let calendar: RatesCalendar
@@ -49,6 +50,7 @@ package struct RatesScheduler: Service {
 
     package init(
         loader: RatesLoader,
+        database: Database,
         store: RatesStore,
         lease: RedisLease,
         calendar: RatesCalendar,
@@ -58,6 +60,7 @@ package struct RatesScheduler: Service {
         logger: Logger
     ) {
         self.loader = loader
+        self.database = database
         self.store = store
         self.lease = lease
         self.calendar = calendar
@@ -106,8 +109,11 @@ package struct RatesScheduler: Service {
         let started = clock.now()
         while !Task.isShuttingDownGracefully, await !gate.isOpen {
             do {
-                if try await store.hasAnySet() { return }
-                if let status = try await store.status(), status.lastAttemptFailed,
+                let (stored, status) = try await database.withConnection { connection in
+                    (try await store.hasAnySet(on: connection), try await store.status(on: connection))
+                }
+                if stored { return }
+                if let status, status.lastAttemptFailed,
                     let attempt = status.lastAttemptAt, attempt >= started
                 {
                     return
@@ -157,7 +163,7 @@ package struct RatesScheduler: Service {
         if progress.concluded { return .waiting }
         if let next = progress.nextAttempt, now < next { return .waiting }
         do {
-            if try await store.setDate(answering: target) == target {
+            if try await database.withConnection({ try await store.setDate(answering: target, on: $0) }) == target {
                 progress.concluded = true
                 return .concluded(nil)
             }
