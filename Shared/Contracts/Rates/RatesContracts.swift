@@ -257,8 +257,11 @@ public struct LoadRatesRequest: Codable, Sendable, Equatable {
     }
 }
 
-/// The answer of `POST /api/exchange-rates/load`.
-public struct LoadRatesResult: Codable, Sendable, Equatable {
+/// The answer of `POST /api/exchange-rates/load`, and the payload of its `rates.loaded` event.
+public struct LoadRatesResult: EventPayload, Equatable {
+    public static let eventType = "rates.loaded"
+    public static let action = EventAction.other
+
     /// The day CBR was asked about.
     public var requestedDate: String
     /// The effective date of the set CBR answered with.
@@ -281,9 +284,9 @@ public struct LoadRatesResult: Codable, Sendable, Equatable {
 
 /// Payload of the durable `rates.published` event: one newly stored CBR set, complete, so a consumer (the
 /// dashboard) can keep its own copy without reading the rates service's tables.
-public struct RatesPublished: Codable, Sendable, Equatable {
-    /// The event type.
+public struct RatesPublished: EventPayload, Equatable {
     public static let eventType = "rates.published"
+    public static let action = EventAction.create
     /// The event's resource type; the resource id is `date`.
     public static let resourceType = "exchange_rates"
 

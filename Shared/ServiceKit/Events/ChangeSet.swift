@@ -1,22 +1,20 @@
 import Contracts
 
-/// What an update changed, for an event's payload: `{"changes": {"phone": {"before": …, "after": …}}}` with
-/// only the fields whose value differs. Callers leave secrets out of both sides.
+/// What an update changed, for an event's payload (`changes` of ``UserUpdated`` and its kind): only the fields
+/// whose value differs, each with its value before and after. Callers leave secrets out of both sides.
 package enum ChangeSet {
-    /// The changed fields between `before` and `after` (fields present in either).
-    package static func payload(before: [String: JSONValue], after: [String: JSONValue]) -> JSONValue {
-        var changes: [String: JSONValue] = [:]
+    /// The changed fields between `before` and `after` (fields present in either; a missing one is null).
+    package static func changes(
+        before: [String: JSONValue],
+        after: [String: JSONValue]
+    ) -> [String: FieldChange] {
+        var changes: [String: FieldChange] = [:]
         for key in Set(before.keys).union(after.keys) {
             let old = before[key] ?? .null
             let new = after[key] ?? .null
-            if old != new { changes[key] = ["before": old, "after": new] }
+            if old != new { changes[key] = FieldChange(before: old, after: new) }
         }
-        return ["changes": .object(changes)]
-    }
-
-    /// Whether anything changed.
-    package static func isEmpty(_ payload: JSONValue) -> Bool {
-        payload["changes"]?.object?.isEmpty ?? true
+        return changes
     }
 }
 

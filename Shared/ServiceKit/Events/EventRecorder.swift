@@ -3,15 +3,16 @@ import Foundation
 import Logging
 import PostgresNIO
 
-/// Records the events of a service's routes in one line each: the actor, ip, user agent, request id and
-/// organization come from the request context, the source from the service's configuration, and the event
-/// goes into the outbox inside the caller's transaction.
+/// Records the events of a service's routes in one line each: the type, action and payload come from the
+/// payload's ``EventPayload`` type, the actor, ip, user agent, request id and organization from the request
+/// context, the source from the service's configuration, and the event goes into the outbox inside the
+/// caller's transaction.
 ///
 /// ```swift
 /// try await database.withTransaction { connection in
 ///     try await repository.update(profile, on: connection)
-///     try await events.record("users.profile_updated", .update, resource: .init(type: "user", id: id),
-///                             payload: changes, context: context, on: connection)
+///     try await events.record(UserProfileUpdated(changes: changes), resource: .init(type: "user", id: id),
+///                             context: context, on: connection)
 /// }
 /// ```
 package struct EventRecorder: Sendable {
@@ -27,18 +28,16 @@ package struct EventRecorder: Sendable {
 
     /// The envelope for a change made by the caller of `context`; `organizationID` defaults to theirs, and
     /// `actor` replaces the context's identity when the caller has just proven who they are (login, register).
-    package func envelope(
-        _ type: String,
-        _ action: EventAction,
+    package func envelope<Payload: EventPayload>(
+        _ payload: Payload,
         resource: EventResource,
-        payload: JSONValue = [:],
         organizationID: UUID? = nil,
         actor: Identity? = nil,
         context: some ServiceContext
-    ) -> EventEnvelope {
+    ) throws -> EventEnvelope {
         let identity = actor ?? context.identity
         return EventEnvelope(
-            type: type,
+            type: Payload.eventType,
             source: source,
             organizationID: organizationID ?? identity?.organizationID,
             actor: EventActor(
@@ -49,27 +48,23 @@ package struct EventRecorder: Sendable {
             ),
             requestID: context.requestID.isEmpty ? nil : context.requestID,
             resource: resource,
-            action: action,
-            payload: payload
+            action: Payload.action,
+            payload: try JSONValue(encoding: payload)
         )
     }
 
     /// Adds the event for a change made by the caller of `context` to the outbox, in the caller's transaction.
     package func record(
-        _ type: String,
-        _ action: EventAction,
+        _ payload: some EventPayload,
         resource: EventResource,
-        payload: JSONValue = [:],
         organizationID: UUID? = nil,
         actor: Identity? = nil,
         context: some ServiceContext,
         on connection: PostgresConnection
     ) async throws {
-        let event = envelope(
-            type,
-            action,
+        let event = try envelope(
+            payload,
             resource: resource,
-            payload: payload,
             organizationID: organizationID,
             actor: actor,
             context: context
@@ -78,23 +73,21 @@ package struct EventRecorder: Sendable {
     }
 
     /// Adds an event the service makes on its own (a scheduler, a background job), without a request.
-    package func recordSystemEvent(
-        _ type: String,
-        _ action: EventAction,
+    package func recordSystemEvent<Payload: EventPayload>(
+        _ payload: Payload,
         resource: EventResource,
-        payload: JSONValue = [:],
         organizationID: UUID? = nil,
         on connection: PostgresConnection
     ) async throws {
         let event = EventEnvelope(
-            type: type,
+            type: Payload.eventType,
             source: source,
             organizationID: organizationID,
             actor: nil,
             requestID: nil,
             resource: resource,
-            action: action,
-            payload: payload
+            action: Payload.action,
+            payload: try JSONValue(encoding: payload)
         )
         try await outbox.add(event, on: connection, logger: logger)
     }

@@ -58,14 +58,14 @@ struct ActivityFilter: Sendable, Equatable {
     }
 
     /// The filters as recorded in the export event's payload.
-    var description: JSONValue {
-        var members: [String: JSONValue] = [:]
-        if let actorID { members["user_id"] = .string(actorID.wireString) }
-        if let action { members["action"] = .string(action.rawValue) }
-        if let resourceType { members["resource_type"] = .string(resourceType) }
-        if let resourceID { members["resource_id"] = .string(resourceID) }
-        if let from { members["from"] = .string(Timestamp.format(from)) }
-        if let to { members["to"] = .string(Timestamp.format(to)) }
-        return .object(members)
+    var exported: ActivityExported.Filters {
+        ActivityExported.Filters(
+            userID: actorID,
+            action: action,
+            resourceType: resourceType,
+            resourceID: resourceID,
+            from: from,
+            to: to
+        )
     }
 }

@@ -66,11 +66,9 @@ struct ActivityLogController: Sendable {
 
         // The export is itself an auditable act: it is committed after the header line leaves (so the download
         // starts at once) and before any entry does; if it cannot be recorded, the download stops there.
-        let event = events.envelope(
-            "activity.exported",
-            .read,
+        let event = try events.envelope(
+            ActivityExported(format: "csv", filters: filter.exported),
             resource: EventResource(type: "activity_export", id: nil),
-            payload: ["format": "csv", "filters": filter.description],
             context: context
         )
         let outbox = events.outbox

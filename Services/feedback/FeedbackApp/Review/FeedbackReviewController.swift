@@ -81,10 +81,8 @@ struct FeedbackReviewController: Sendable {
             guard item != before else { return item }
             let updated = try await store.update(item, resolution: resolution, on: connection)
             try await events.record(
-                "feedback.updated",
-                .update,
+                FeedbackUpdated(changes: ChangeSet.changes(before: before.auditFields, after: updated.auditFields)),
                 resource: EventResource(type: "feedback", id: updated.id.wireString),
-                payload: ChangeSet.payload(before: before.auditFields, after: updated.auditFields),
                 context: context,
                 on: connection
             )

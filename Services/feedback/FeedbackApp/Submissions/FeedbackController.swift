@@ -74,10 +74,8 @@ struct FeedbackController: Sendable {
             } else {
                 let item = try await store.insert(submission, on: connection)
                 try await events.record(
-                    "feedback.created",
-                    .create,
+                    FeedbackCreated(after: item.auditFields),
                     resource: EventResource(type: "feedback", id: item.id.wireString),
-                    payload: ["after": .object(item.auditFields)],
                     context: context,
                     on: connection
                 )

@@ -167,10 +167,8 @@ struct RatesController: Sendable {
         )
         try await database.withTransaction { connection in
             try await events.record(
-                "rates.loaded",
-                .other,
+                result,
                 resource: EventResource(type: RatesPublished.resourceType, id: result.requestedDate),
-                payload: try JSONValue(encoding: result),
                 context: context,
                 on: connection
             )

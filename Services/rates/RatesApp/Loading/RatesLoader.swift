@@ -110,10 +110,8 @@ package struct RatesLoader: Sendable {
             )
             if inserted {
                 try await events.recordSystemEvent(
-                    RatesPublished.eventType,
-                    .create,
+                    Self.published(set),
                     resource: EventResource(type: RatesPublished.resourceType, id: set.date.description),
-                    payload: try JSONValue(encoding: Self.published(set)),
                     on: connection
                 )
             } else {

@@ -125,26 +125,26 @@ package func createFirstAdmin(
                 )
                 createdUser = true
                 try await events.recordSystemEvent(
-                    "users.created",
-                    .create,
+                    UserCreated(
+                        email: user.email,
+                        after: user.auditFields,
+                        via: "create-admin",
+                        organization: .init(id: organization.id, name: organization.name, created: createdOrganization)
+                    ),
                     resource: EventResource(type: "user", id: user.id.wireString),
-                    payload: [
-                        "email": .string(user.email), "after": .object(user.auditFields), "via": "create-admin",
-                        "organization": [
-                            "id": .string(organization.id.wireString),
-                            "name": .string(organization.name), "created": .bool(createdOrganization),
-                        ],
-                    ],
                     organizationID: organization.id,
                     on: connection
                 )
             }
             let issued = try await resets.issue(userID: user.id, issuedBy: nil, on: connection)
             try await events.recordSystemEvent(
-                "users.password_reset_issued",
-                .create,
+                PasswordResetIssued(
+                    resetID: issued.id,
+                    email: user.email,
+                    expiresAt: issued.expiresAt,
+                    via: "create-admin"
+                ),
                 resource: EventResource(type: "user", id: user.id.wireString),
-                payload: PasswordController.issuedPayload(issued, email: user.email, via: "create-admin"),
                 organizationID: organization.id,
                 on: connection
             )

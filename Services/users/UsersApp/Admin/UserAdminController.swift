@@ -69,10 +69,8 @@ struct UserAdminController: Sendable {
                 on: connection
             )
             try await events.record(
-                "users.created",
-                .create,
+                UserCreated(email: user.email, after: user.auditFields),
                 resource: EventResource(type: "user", id: user.id.wireString),
-                payload: ["email": .string(user.email), "after": .object(user.auditFields)],
                 context: context,
                 on: connection
             )
@@ -111,18 +109,16 @@ struct UserAdminController: Sendable {
             if wasActiveAdmin && !(user.role == .admin && user.active) && activeAdmins <= 1 {
                 throw AccountError.lastAdmin
             }
-            let changes = ChangeSet.payload(before: before, after: user.auditFields)
-            guard !ChangeSet.isEmpty(changes) else { return user }
+            let changes = ChangeSet.changes(before: before, after: user.auditFields)
+            guard !changes.isEmpty else { return user }
             let updated = try await accounts.update(user, on: connection)
             // A token names its role: after a role change or a deactivation, none issued before may be used.
             if !updated.active || updated.role != roleBefore {
                 try await tokens.revokeAll(userID: updated.id, on: connection)
             }
             try await events.record(
-                "users.updated",
-                .update,
+                UserUpdated(changes: changes),
                 resource: EventResource(type: "user", id: updated.id.wireString),
-                payload: changes,
                 context: context,
                 on: connection
             )

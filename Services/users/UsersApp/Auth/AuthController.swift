@@ -57,15 +57,13 @@ struct AuthController: Sendable {
             )
             let issued = try await tokens.issue(for: user, on: connection)
             try await events.record(
-                "users.registered",
-                .create,
+                UserRegistered(
+                    organization: .init(id: organization.id, name: organization.name),
+                    email: user.email,
+                    role: .admin,
+                    fullName: user.fullName
+                ),
                 resource: EventResource(type: "user", id: user.id.wireString),
-                payload: [
-                    "organization": [
-                        "id": .string(organization.id.wireString), "name": .string(organization.name),
-                    ],
-                    "email": .string(user.email), "role": "admin", "full_name": .string(user.fullName),
-                ],
                 actor: user.identity,
                 context: context,
                 on: connection
@@ -90,13 +88,13 @@ struct AuthController: Sendable {
         }
         // Unknown emails count too: otherwise the limit itself would tell which emails have accounts.
         if case .refused(let retryAfter) = await attempts.begin(email: email) {
-            try await recordLoginFailure(email: email, account: found?.0, reason: "too_many_failures", context: context)
+            try await recordLoginFailure(email: email, account: found?.0, reason: .tooManyFailures, context: context)
             throw attempts.refusal(retryAfter: retryAfter)
         }
         // Unknown emails are checked against a decoy hash so both refusals take the same time.
         let matches = try await hasher.verify(password, against: found?.1 ?? hasher.decoy)
         guard let (user, _) = found, matches, user.active else {
-            let reason = found == nil ? "unknown_email" : (matches ? "inactive" : "wrong_password")
+            let reason: LoginFailureReason = found == nil ? .unknownEmail : (matches ? .inactive : .wrongPassword)
             try await recordLoginFailure(email: email, account: found?.0, reason: reason, context: context)
             throw Self.loginRefused
         }
@@ -105,8 +103,7 @@ struct AuthController: Sendable {
             try await accounts.recordLogin(user.id, on: connection)
             let issued = try await tokens.issue(for: user, on: connection)
             try await events.record(
-                "users.logged_in",
-                .other,
+                UserLoggedIn(),
                 resource: EventResource(type: "user", id: user.id.wireString),
                 actor: user.identity,
                 context: context,
@@ -152,15 +149,13 @@ struct AuthController: Sendable {
     private func recordLoginFailure(
         email: String,
         account: UserAccount?,
-        reason: String,
+        reason: LoginFailureReason,
         context: ServiceRequestContext
     ) async throws {
         try await database.withTransaction { connection in
             try await events.record(
-                "users.login_failed",
-                .other,
+                UserLoginFailed(email: email, reason: reason),
                 resource: EventResource(type: "user", id: account?.id.wireString),
-                payload: ["email": .string(email), "reason": .string(reason)],
                 organizationID: account?.organizationID,
                 context: context,
                 on: connection
@@ -182,10 +177,8 @@ struct AuthController: Sendable {
             let outcome = try await tokens.refresh(token, accounts: accounts, on: connection)
             if case .reused(let family, let user) = outcome {
                 try await events.record(
-                    "users.token_family_revoked",
-                    .other,
+                    TokenFamilyRevoked(familyID: family, reason: "refresh token reused"),
                     resource: EventResource(type: "user", id: user.id.wireString),
-                    payload: ["family_id": .string(family.wireString), "reason": "refresh token reused"],
                     actor: user.identity,
                     context: context,
                     on: connection
@@ -213,10 +206,8 @@ struct AuthController: Sendable {
         try await database.withTransaction { connection in
             guard let revoked = try await tokens.revokeFamily(of: token, on: connection) else { return }
             try await events.record(
-                "users.logged_out",
-                .other,
+                UserLoggedOut(familyID: revoked.family),
                 resource: EventResource(type: "user", id: revoked.user.wireString),
-                payload: ["family_id": .string(revoked.family.wireString)],
                 context: context,
                 on: connection
             )
@@ -231,8 +222,7 @@ struct AuthController: Sendable {
         try await database.withTransaction { connection in
             try await tokens.revokeAll(userID: identity.userID, on: connection)
             try await events.record(
-                "users.logged_out_everywhere",
-                .other,
+                UserLoggedOutEverywhere(),
                 resource: EventResource(type: "user", id: identity.userIDText),
                 context: context,
                 on: connection

@@ -48,14 +48,12 @@ struct OrganizationController: Sendable {
             organization.phone = change.phone.applied(to: organization.phone)
             organization.email = change.email.applied(to: organization.email)
             organization.website = change.website.applied(to: organization.website)
-            let changes = ChangeSet.payload(before: before, after: organization.auditFields)
-            guard !ChangeSet.isEmpty(changes) else { return organization }
+            let changes = ChangeSet.changes(before: before, after: organization.auditFields)
+            guard !changes.isEmpty else { return organization }
             let updated = try await accounts.update(organization, on: connection)
             try await events.record(
-                "organizations.updated",
-                .update,
+                OrganizationUpdated(changes: changes),
                 resource: EventResource(type: "organization", id: updated.id.wireString),
-                payload: changes,
                 context: context,
                 on: connection
             )

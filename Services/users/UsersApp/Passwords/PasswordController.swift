@@ -59,8 +59,7 @@ struct PasswordController: Sendable {
             try await tokens.revokeAll(userID: user.id, on: connection)
             try await resets.revokeLive(userID: user.id, on: connection)
             try await events.record(
-                "users.password_changed",
-                .update,
+                PasswordChanged(),
                 resource: EventResource(type: "user", id: user.id.wireString),
                 context: context,
                 on: connection
@@ -89,10 +88,8 @@ struct PasswordController: Sendable {
             else { throw AccountError.userNotFound }
             let issued = try await resets.issue(userID: user.id, issuedBy: identity.userID, on: connection)
             try await events.record(
-                "users.password_reset_issued",
-                .create,
+                PasswordResetIssued(resetID: issued.id, email: user.email, expiresAt: issued.expiresAt),
                 resource: EventResource(type: "user", id: user.id.wireString),
-                payload: Self.issuedPayload(issued, email: user.email),
                 context: context,
                 on: connection
             )
@@ -143,10 +140,8 @@ struct PasswordController: Sendable {
             try await resets.revokeLive(userID: user.id, on: connection)
             try await tokens.revokeAll(userID: user.id, on: connection)
             try await events.record(
-                "users.password_reset_completed",
-                .update,
+                PasswordResetCompleted(resetID: presented.id),
                 resource: EventResource(type: "user", id: user.id.wireString),
-                payload: ["reset_id": .string(presented.id.wireString)],
                 actor: user.identity,
                 context: context,
                 on: connection
@@ -165,27 +160,12 @@ struct PasswordController: Sendable {
         on connection: PostgresConnection
     ) async throws {
         try await events.record(
-            "users.password_reset_refused",
-            .other,
+            PasswordResetRefused(resetID: presented.id, reason: refusal.rawValue),
             resource: EventResource(type: "user", id: presented.user.id.wireString),
-            payload: [
-                "reset_id": .string(presented.id.wireString), "reason": .string(refusal.rawValue),
-            ],
             organizationID: presented.user.organizationID,
             context: context,
             on: connection
         )
-    }
-
-    /// The payload of `users.password_reset_issued`: which token (by id, never the secret), for whom, until
-    /// when, and `via` what when not through this route.
-    static func issuedPayload(_ issued: PasswordResetStore.Issued, email: String, via: String? = nil) -> JSONValue {
-        var payload: [String: JSONValue] = [
-            "reset_id": .string(issued.id.wireString), "email": .string(email),
-            "expires_at": .string(Timestamp.format(issued.expiresAt)),
-        ]
-        if let via { payload["via"] = .string(via) }
-        return .object(payload)
     }
 }
 

@@ -43,14 +43,12 @@ struct ProfileController: Sendable {
             user.position = change.position.applied(to: user.position)
             user.phone = change.phone.applied(to: user.phone)
             user.contactEmail = change.email.applied(to: user.contactEmail)
-            let changes = ChangeSet.payload(before: before, after: user.auditFields)
-            if !ChangeSet.isEmpty(changes) {
+            let changes = ChangeSet.changes(before: before, after: user.auditFields)
+            if !changes.isEmpty {
                 user = try await accounts.update(user, on: connection)
                 try await events.record(
-                    "users.profile_updated",
-                    .update,
+                    UserProfileUpdated(changes: changes),
                     resource: EventResource(type: "user", id: user.id.wireString),
-                    payload: changes,
                     context: context,
                     on: connection
                 )
