@@ -148,6 +148,37 @@ struct AuthTests {
         }
     }
 
+    @Test("a refresh token is refused once its lifetime is over, and its access tokens carry the clock's time")
+    func refreshTokenExpires() async throws {
+        let start = Date()
+        let clock = TestWallClock(start)
+        try await UsersHarness.with(["USERS_REFRESH_TTL": "1h"], clock: clock) { harness in
+            let registration = try await harness.register()
+            clock.set(start.addingTimeInterval(3599))
+            let rotated = try await harness.call(
+                .post,
+                "/api/auth/refresh",
+                body: RefreshRequest(refreshToken: registration.refreshToken)
+            )
+            #expect(rotated.status == .ok, "still within the hour")
+            let tokens = try rotated.decode(TokenResponse.self)
+            var claims = String(try #require(tokens.accessToken.split(separator: ".").dropFirst().first))
+                .replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+            while claims.count % 4 != 0 { claims += "=" }
+            let payload = try JSONSerialization.jsonObject(with: try #require(Data(base64Encoded: claims)))
+            let issuedAt = ((payload as? [String: Any])?["iat"] as? NSNumber)?.intValue
+            #expect(issuedAt == Int(start.addingTimeInterval(3599).timeIntervalSince1970))
+
+            clock.set(start.addingTimeInterval(3599 + 3601))
+            let expired = try await harness.call(
+                .post,
+                "/api/auth/refresh",
+                body: RefreshRequest(refreshToken: tokens.refreshToken)
+            )
+            #expect(expired.status == .unauthorized, "the rotated token's hour is over too")
+        }
+    }
+
     @Test("logout revokes the refresh token's family")
     func logout() async throws {
         try await UsersHarness.with { harness in

@@ -16,11 +16,12 @@ struct UsersHarness: ServiceHarness {
     let environment: IsolatedEnvironment
     let client: any TestClientProtocol
 
-    /// Runs `body` against the service built with `overrides`, in process (`.router`) or over a real socket
-    /// (`.live`, where `X-Forwarded-For` from loopback sets the client address).
+    /// Runs `body` against the service built with `overrides` and `clock`, in process (`.router`) or over a real
+    /// socket (`.live`, where `X-Forwarded-For` from loopback sets the client address).
     static func with(
         _ overrides: [String: String] = [:],
         setup: TestingSetup = .router,
+        clock: any WallClock = SystemWallClock(),
         _ body: @Sendable (UsersHarness) async throws -> Void
     ) async throws {
         let settings = ["USERS_BCRYPT_COST": "4", "OUTBOX_POLL_INTERVAL": "20ms"].merging(overrides) { _, new in new }
@@ -28,7 +29,7 @@ struct UsersHarness: ServiceHarness {
             UsersService.name,
             overrides: { _ in settings },
             setup: setup,
-            build: buildApplication
+            build: { try await buildApplication(configuration: $0, logger: $1, clock: clock) }
         ) {
             environment,
             client in

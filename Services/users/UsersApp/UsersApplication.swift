@@ -12,9 +12,11 @@ package enum UsersService {
 }
 
 /// Wires the users service: platform clients, the outbox relay for its events, routes and migrations.
+/// `clock` is the wall clock except in tests.
 package func buildApplication(
     configuration: ServiceConfiguration,
-    logger: Logger
+    logger: Logger,
+    clock: any WallClock = SystemWallClock()
 ) async throws -> some ApplicationProtocol {
     let settings = try UsersSettings(settings: configuration.settings)
     let platform = try await ServicePlatform(
@@ -35,6 +37,7 @@ package func buildApplication(
         signer: await AccessTokenSigner(key: signingKey, settings: configuration.auth),
         revocations: platform.revocations,
         refreshLifetime: settings.refreshTokenLifetime,
+        clock: clock,
         logger: logger
     )
     let hasher = try await PasswordHasher.make(cost: settings.bcryptCost)

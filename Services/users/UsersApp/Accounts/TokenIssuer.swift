@@ -12,6 +12,7 @@ struct TokenIssuer: Sendable {
     let signer: AccessTokenSigner
     let revocations: TokenRevocations
     let refreshLifetime: Duration
+    let clock: any WallClock
     let logger: Logger
 
     /// What presenting a refresh token led to.
@@ -29,7 +30,8 @@ struct TokenIssuer: Sendable {
         on connection: PostgresConnection
     ) async throws -> TokenResponse {
         let secret = Self.randomToken()
-        let expires = Date().addingTimeInterval(Double(refreshLifetime.components.seconds))
+        let now = clock.now()
+        let expires = now.addingTimeInterval(Double(refreshLifetime.components.seconds))
         try await connection.query(
             """
             INSERT INTO users.refresh_tokens (id, user_id, family_id, token_hash, expires_at)
@@ -37,7 +39,7 @@ struct TokenIssuer: Sendable {
             """,
             logger: logger
         )
-        let access = try await signer.sign(user.identity)
+        let access = try await signer.sign(user.identity, issuedAt: now)
         return TokenResponse(
             accessToken: access,
             refreshToken: secret,
@@ -66,7 +68,7 @@ struct TokenIssuer: Sendable {
             try await revokeFamily(found.family, on: connection)
             return .reused(familyID: found.family, user: user)
         }
-        guard found.revoked == nil, found.expires > Date(), user.active else { return .invalid }
+        guard found.revoked == nil, found.expires > clock.now(), user.active else { return .invalid }
         try await connection.query(
             "UPDATE users.refresh_tokens SET rotated_at = now() WHERE token_hash = \(hash)",
             logger: logger
