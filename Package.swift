@@ -168,6 +168,16 @@ var targets: [Target] = [
         swiftSettings: swiftSettings
     ),
     .executableTarget(
+        name: "fastpath-bench",
+        dependencies: [
+            "ActivityApp", "Contracts", "ServiceKit",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "PostgresNIO", package: "postgres-nio"),
+        ],
+        path: "Benchmarks/fastpath-bench",
+        swiftSettings: swiftSettings
+    ),
+    .executableTarget(
         name: "api-docs",
         dependencies: ["Contracts", "ServiceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")],
         path: "Tools/api-docs",

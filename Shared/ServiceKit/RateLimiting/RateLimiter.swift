@@ -43,7 +43,7 @@ package final class RateLimiter: Sendable {
     /// now, in one step. Returns, for each key in turn: cells granted, requests remaining after them, when one
     /// more cell is available (zero if one is) and when the quota is whole again (both microseconds). A key
     /// named twice is served twice, in order.
-    static let script = RedisScript(
+    package static let script = RedisScript(
         """
         local t = redis.call('TIME')
         local now = tonumber(t[1]) * 1000000 + tonumber(t[2])

@@ -7,15 +7,19 @@ import ServiceKit
 /// The activity log's table: batched idempotent inserts, filtered newest-first pages, export chunks and
 /// retention deletes. Every read is scoped by organization. Like every store, it runs on the connection its
 /// caller leased (the caller decides what shares a connection or a transaction and what runs side by side).
-struct ActivityEntryStore: Sendable {
+package struct ActivityEntryStore: Sendable {
     let logger: Logger
+
+    package init(logger: Logger) {
+        self.logger = logger
+    }
 
     // MARK: - Writing
 
     /// Inserts envelopes given as JSON text with one statement: Postgres takes the columns out of the JSON,
     /// so the hot path of the log never decodes an envelope in Swift. An id already stored is skipped.
     @discardableResult
-    func insert(json envelopes: [String], on connection: PostgresConnection) async throws -> Int {
+    package func insert(json envelopes: [String], on connection: PostgresConnection) async throws -> Int {
         guard !envelopes.isEmpty else { return 0 }
         let statement: PostgresQuery = """
             INSERT INTO activity.entries (
@@ -26,52 +30,6 @@ struct ActivityEntryStore: Sendable {
                 e->>'action', e->'resource'->>'type', e->'resource'->>'id', e->>'type', e->'source'->>'service',
                 e->'source'->>'instance', e->>'request_id', coalesce(e->'payload', '{}'::jsonb)
             FROM unnest(\(envelopes)::jsonb[]) AS e
-            ON CONFLICT (id) DO NOTHING
-            RETURNING 1
-            """
-        return try await rowCount(statement, on: connection)
-    }
-
-    /// Inserts envelopes the stream consumer has already read (see ``EnvelopeScanner/recordable(_:)``) with one
-    /// statement of one array per column: Postgres parses only the payloads and the timestamps, not whole
-    /// envelopes. An id already stored is skipped. Returns how many were new.
-    @discardableResult
-    func insert(recordable envelopes: [RecordableEnvelope], on connection: PostgresConnection) async throws -> Int {
-        guard !envelopes.isEmpty else { return 0 }
-        // Arrays cannot carry NULL through PostgresNIO; an absent value travels as U+0001, which a scanned
-        // envelope can never hold (it refuses unescaped control characters), and NULLIF restores it.
-        let absent = "\u{1}"
-        func text(_ value: String?) -> String { value ?? absent }
-        func text(_ value: UUID?) -> String { value?.wireString ?? absent }
-        let ids = envelopes.map(\.envelope.id)
-        let occurredAt = envelopes.map(\.occurredAt)
-        let organizations = envelopes.map { text($0.envelope.organizationID) }
-        let actorIDs = envelopes.map { text($0.envelope.actor?.userID) }
-        let emails = envelopes.map { text($0.envelope.actor?.email) }
-        let ips = envelopes.map { text($0.envelope.actor?.ip) }
-        let agents = envelopes.map { text($0.envelope.actor?.userAgent) }
-        let actions = envelopes.map(\.envelope.action.rawValue)
-        let resourceTypes = envelopes.map(\.envelope.resource.type)
-        let resourceIDs = envelopes.map { text($0.envelope.resource.id) }
-        let types = envelopes.map(\.envelope.type)
-        let services = envelopes.map(\.envelope.source.service)
-        let instances = envelopes.map { text($0.envelope.source.instance) }
-        let requestIDs = envelopes.map { text($0.envelope.requestID) }
-        let payloads = envelopes.map(\.payload)
-        let statement: PostgresQuery = """
-            INSERT INTO activity.entries (
-                id, occurred_at, organization_id, actor_id, actor_email, ip, user_agent, action, resource_type,
-                resource_id, event_type, source_service, source_instance, request_id, payload)
-            SELECT id, occurred_at::timestamptz, nullif(organization_id, chr(1))::uuid, nullif(actor_id, chr(1))::uuid,
-                nullif(actor_email, chr(1)), nullif(ip, chr(1)), nullif(user_agent, chr(1)), action, resource_type,
-                nullif(resource_id, chr(1)), event_type, source_service, nullif(source_instance, chr(1)),
-                nullif(request_id, chr(1)), payload::jsonb
-            FROM unnest(\(ids)::uuid[], \(occurredAt)::text[], \(organizations)::text[], \(actorIDs)::text[],
-                \(emails)::text[], \(ips)::text[], \(agents)::text[], \(actions)::text[], \(resourceTypes)::text[],
-                \(resourceIDs)::text[], \(types)::text[], \(services)::text[], \(instances)::text[],
-                \(requestIDs)::text[], \(payloads)::text[])
-                AS e(id, occurred_at, organization_id, actor_id, actor_email, ip, user_agent, action, resource_type,
-                    resource_id, event_type, source_service, source_instance, request_id, payload)
             ON CONFLICT (id) DO NOTHING
             RETURNING 1
             """
@@ -105,7 +63,7 @@ struct ActivityEntryStore: Sendable {
 
     /// The entries of `request`'s page matching `filter`, newest first, and one more when a next page exists
     /// (see ``ActivityPage/init(rows:request:total:totalExact:)``).
-    func entries(
+    package func entries(
         _ filter: ActivityFilter,
         _ request: PageRequest,
         on connection: PostgresConnection

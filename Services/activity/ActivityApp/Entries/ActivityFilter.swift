@@ -5,7 +5,7 @@ import ServiceKit
 
 /// Which entries a list or an export covers: always one organization, and for a manager only their own
 /// entries, whatever the query says.
-struct ActivityFilter: Sendable, Equatable {
+package struct ActivityFilter: Sendable, Equatable {
     var organizationID: UUID
     var actorID: UUID?
     var action: EventAction?
@@ -39,7 +39,7 @@ struct ActivityFilter: Sendable, Equatable {
         }
     }
 
-    init(
+    package init(
         organizationID: UUID,
         actorID: UUID? = nil,
         action: EventAction? = nil,

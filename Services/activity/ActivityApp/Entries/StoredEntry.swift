@@ -6,7 +6,7 @@ import ServiceKit
 /// An entry as a page reads it: the columns, with the timestamps already formatted by Postgres and the
 /// payload still the JSON text Postgres gave. A page renders these straight to JSON, so a payload is never
 /// decoded and encoded again (that was most of the time of a 100-entry page).
-struct StoredEntry: Sendable, Equatable {
+package struct StoredEntry: Sendable, Equatable {
     var id: UUID
     /// `occurred_at` as RFC 3339 UTC with milliseconds, like `Timestamp.format`.
     var occurredAt: String
@@ -62,7 +62,7 @@ struct StoredEntry: Sendable, Equatable {
 }
 
 /// One page of the activity log, rendered without Foundation's encoder (see ``StoredEntry``).
-struct ActivityPage: Sendable {
+package struct ActivityPage: Sendable {
     var items: [StoredEntry]
     var page: Int
     var perPage: Int
@@ -71,7 +71,7 @@ struct ActivityPage: Sendable {
     var nextCursor: String?
 
     /// The page as a `ListPage<ActivityEntry>` JSON body.
-    func json() -> ByteBuffer {
+    package func json() -> ByteBuffer {
         var json = JSONWriter(capacity: 256 + items.count * 640)
         json.beginObject()
         json.key("items")
@@ -94,7 +94,7 @@ struct ActivityPage: Sendable {
 extension ActivityPage {
     /// The page of `request` from the rows its query gave (one more than a page when a next page exists) and
     /// the total.
-    init(rows: [StoredEntry], request: PageRequest, total: Int, totalExact: Bool) {
+    package init(rows: [StoredEntry], request: PageRequest, total: Int, totalExact: Bool) {
         self.init(
             items: Array(rows.prefix(request.perPage)),
             page: request.page,

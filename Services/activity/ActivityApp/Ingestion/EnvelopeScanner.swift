@@ -26,22 +26,6 @@ enum EnvelopeScanner {
         }
     }
 
-    /// An envelope from the stream as the activity log records it: the fields, and the `occurred_at` text and
-    /// `payload` JSON as they were written (Postgres reads those two itself, as it always has). Nil when the
-    /// envelope needs the general path.
-    static func recordable(_ body: UnsafeRawBufferPointer) -> RecordableEnvelope? {
-        let bytes = body.bindMemory(to: UInt8.self)
-        var reader = Reader(bytes: bytes, position: 0, end: bytes.count)
-        guard let envelope = try? reader.envelope(), reader.atEnd, let occurredAt = reader.occurredAtText,
-            let payload = reader.payloadText
-        else { return nil }
-        return RecordableEnvelope(
-            envelope: envelope,
-            occurredAt: String(decoding: UnsafeBufferPointer(rebasing: bytes[occurredAt]), as: UTF8.self),
-            payload: String(decoding: UnsafeBufferPointer(rebasing: bytes[payload]), as: UTF8.self)
-        )
-    }
-
     /// Whether the bytes around the elements are exactly `[`, commas between elements, `]` and whitespace.
     static func separatorsAreValid(_ bytes: UnsafeBufferPointer<UInt8>, _ elements: [Range<Int>]) -> Bool {
         var position = 0
@@ -77,10 +61,7 @@ enum EnvelopeScanner {
         let end: Int
         /// Nesting allowed inside skipped values; deeper documents go to the general decoder.
         static let maxDepth = 64
-        /// The content of the last string read.
-        var lastString: Range<Int> = 0..<0
-        /// Where the envelope's `occurred_at` text and `payload` JSON are, once read.
-        var occurredAtText: Range<Int>?
+        /// Where the envelope's `payload` JSON is, once read.
         var payloadText: Range<Int>?
         /// Whether members the envelope does not define are skipped (the stream: a newer producer may add
         /// some) or left to the general decoder, which refuses them by name (ingestion).
@@ -118,9 +99,7 @@ enum EnvelopeScanner {
                 case "id": try Self.once(&id, reader.uuid())
                 case "type": try Self.once(&type, reader.string())
                 case "version": try Self.once(&version, reader.integer())
-                case "occurred_at":
-                    try Self.once(&occurredAt, reader.timestamp())
-                    reader.occurredAtText = reader.lastString
+                case "occurred_at": try Self.once(&occurredAt, reader.timestamp())
                 case "source": try Self.once(&source, reader.source())
                 case "organization_id":
                     try Self.once(&organizationID, reader.nullable { r throws(Unusual) in try r.uuid() })
@@ -430,8 +409,7 @@ enum EnvelopeScanner {
                 let byte = bytes[position]
                 if byte == UInt8(ascii: "\"") {
                     position += 1
-                    lastString = start..<(position - 1)
-                    return lastString
+                    return start..<(position - 1)
                 }
                 if byte < 0x20 { throw Unusual() }
                 if byte == UInt8(ascii: "\\") {
@@ -550,11 +528,4 @@ enum EnvelopeScanner {
             return era * 146_097 + dayOfEra - 719_468
         }
     }
-}
-
-/// See ``EnvelopeScanner/recordable(_:)``.
-struct RecordableEnvelope: Sendable {
-    var envelope: IncomingEnvelope
-    var occurredAt: String
-    var payload: String
 }

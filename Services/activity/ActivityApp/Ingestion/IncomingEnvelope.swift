@@ -4,7 +4,7 @@ import Foundation
 /// An envelope as an outside system sends it, decoded only as far as validation needs: every field of
 /// `EventEnvelope`, but the payload is only checked to be a JSON object and measured, never walked, since the
 /// stored copy is the bytes as sent.
-struct IncomingEnvelope: Decodable, Equatable {
+package struct IncomingEnvelope: Decodable, Equatable {
     var id: UUID
     var type: String
     var version: Int
@@ -69,7 +69,7 @@ struct IncomingEnvelope: Decodable, Equatable {
         self.payloadSize = payloadSize
     }
 
-    init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         id = try container.decode(UUID.self, forKey: .id)
         type = try container.decode(String.self, forKey: .type)

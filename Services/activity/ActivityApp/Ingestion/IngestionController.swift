@@ -13,7 +13,7 @@ import ServiceKit
 /// the key's scope (403): each envelope must name the key's source and have a type the key lists, never one
 /// of the platform's own. Accepted envelopes go into the activity outbox, the same durable path as the
 /// services' own events, and reach the stream as published by activity.
-struct IngestionController: Sendable {
+package struct IngestionController: Sendable {
     let keys: [IngestionKey]
     let outbox: Outbox
     let database: Database
@@ -131,7 +131,7 @@ struct IngestionController: Sendable {
     }
 
     /// The byte ranges of the envelopes in `bytes`: the elements of an array, or the one object.
-    static func elements(of bytes: [UInt8]) throws(APIError) -> ([Range<Int>], Bool) {
+    package static func elements(of bytes: [UInt8]) throws(APIError) -> ([Range<Int>], Bool) {
         if let ranges = JSONElements.split(bytes) { return (ranges, true) }
         let start = bytes.firstIndex { !$0.isJSONWhitespace } ?? bytes.endIndex
         let end = (bytes.lastIndex { !$0.isJSONWhitespace } ?? -1) + 1
@@ -142,9 +142,10 @@ struct IngestionController: Sendable {
     }
 
     /// Decodes and checks every element, reporting every bad one with its index, not only the first. The usual
-    /// batch is read by ``EnvelopeScanner``; any other is decoded by `JSONDecoder` in one call, and a batch
-    /// with problems again element by element. Both paths end in the same checks.
-    static func decode(
+    /// batch is read by ``EnvelopeScanner`` (the fast path: `compose/local/bench fastpath` measures it against
+    /// ``decoded(bytes:elements:isBatch:now:)``); any other is decoded by `JSONDecoder`. Both paths end in the
+    /// same checks.
+    package static func decode(
         bytes: [UInt8],
         elements: [Range<Int>],
         isBatch: Bool,
@@ -154,6 +155,17 @@ struct IngestionController: Sendable {
             let problems = Self.check(scanned, indices: Array(scanned.indices), isBatch: isBatch, now: now)
             return (problems.isEmpty ? scanned : [], problems)
         }
+        return decoded(bytes: bytes, elements: elements, isBatch: isBatch, now: now)
+    }
+
+    /// ``decode(bytes:elements:isBatch:now:)`` by `JSONDecoder`: the whole batch in one call, and a batch with
+    /// problems again element by element, with the layout checks the decoder cannot make.
+    package static func decoded(
+        bytes: [UInt8],
+        elements: [Range<Int>],
+        isBatch: Bool,
+        now: Date
+    ) -> ([IncomingEnvelope], [FieldError]) {
         let decoder = ContractJSON.makeDecoder()
         var envelopes: [IncomingEnvelope] = []
         var indices: [Int] = []

@@ -3,10 +3,10 @@ import Foundation
 /// Finds the elements of a top-level JSON array, and the members of an object, without parsing them: one pass
 /// over the bytes that tracks strings, escapes and nesting. Ingestion uses it to store each accepted envelope
 /// exactly as it was sent, and to measure what a decoder does not tell.
-enum JSONElements {
+package enum JSONElements {
     /// The byte ranges of the top-level array's elements (whitespace trimmed), or nil when `bytes` is not an
     /// array. It does not validate JSON; the decoder does that.
-    static func split(_ bytes: [UInt8]) -> [Range<Int>]? {
+    package static func split(_ bytes: [UInt8]) -> [Range<Int>]? {
         var index = 0
         skipWhitespace(bytes, &index)
         guard index < bytes.count, bytes[index] == UInt8(ascii: "[") else { return nil }
