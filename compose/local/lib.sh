@@ -334,9 +334,9 @@ write_nginx_conf() {
     done
     local user_line=""
     [ "$(id -u)" = 0 ] && user_line="user root;"
-    sed -e "s|@USER@|$user_line|" -e "s|@DATA@|$DATA_DIR|g" -e "s|@PROXY_PORT@|$PROXY_PORT|g" \
+    sed -e "s|@USER@|$user_line|" -e "s|@DATA@|$DATA_DIR|g" -e "s|@PROXY_PORT@|$PROXY_PORT|g" -e "s|@ROOT@|$ROOT|g" \
         -e "s|@UPSTREAMS@|$upstreams|" "$ROOT/compose/local/nginx.conf.template" >"$conf"
-    cp "$ROOT"/compose/nginx/{http,routes,headers}.conf "$DATA_DIR/nginx/"
+    cp "$ROOT"/compose/nginx/{http,routes,headers,console}.conf "$DATA_DIR/nginx/"
     "$(bin_path)/api-docs" --output "$DATA_DIR/api-docs" "$ROOT"/Services/*/*App/openapi.json >&2 \
         || die "the API reference could not be made from the services' OpenAPI documents"
     echo "$conf"
