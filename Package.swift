@@ -199,6 +199,7 @@ for service in services {
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOFoundationEssentialsCompat", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ] + service.extra,
             path: "Services/\(service.folder)/\(app)",
             exclude: libraryData[service.folder]?.exclude ?? [],

@@ -83,6 +83,9 @@ struct RatesAPITests {
             #expect(status.consecutiveFailures >= 1)
             #expect(status.stale)
             #expect(status.staleReason?.contains("HTTP 503") == true)
+            var metrics = try await harness.get("/metrics").text
+            #expect(metrics.contains("\nrates_stale 1"), "the operator sees it without a token")
+            #expect(metrics.contains("\nrates_last_success_timestamp_seconds 0"))
 
             let latest = try await harness.get("/api/exchange-rates/latest")
             #expect(latest.status == .serviceUnavailable)
@@ -103,6 +106,11 @@ struct RatesAPITests {
             #expect(recovered.consecutiveFailures == 0)
             #expect(recovered.lastError == "CBR answered HTTP 503")
             #expect(recovered.stale == false)
+            metrics = try await harness.get("/metrics").text
+            #expect(metrics.contains("\nrates_stale 0"))
+            let success = metrics.split(separator: "\n").first { $0.hasPrefix("rates_last_success_timestamp_seconds ") }
+            let seconds = success.flatMap { Double($0.split(separator: " ")[1]) } ?? 0
+            #expect(abs(seconds - (recovered.lastSuccessAt?.timeIntervalSince1970 ?? 0)) < 1)
         }
     }
 

@@ -56,6 +56,17 @@ struct HTTPPlatformTests {
             return "late"
         }
         router.delete("/items/{id}") { _, _ -> HTTPResponse.Status in .noContent }
+        router.get("/stream") { _, _ -> Response in
+            Response(
+                status: .ok,
+                body: ResponseBody { writer in
+                    try await writer.write(ByteBuffer(string: "first "))
+                    try await Task.sleep(for: .milliseconds(300))
+                    try await writer.write(ByteBuffer(string: "last"))
+                    try await writer.finish(nil)
+                }
+            )
+        }
         return try platform.makeApplication(router: router, schema: "servicekit_tests", migrations: [])
     }
 
@@ -281,13 +292,24 @@ struct HTTPPlatformTests {
                 #expect(readiness.checks == ["postgres": "ok", "redis": "ok", "revocations": "ok"])
             }
             try await client.execute(uri: "/echo", method: .get) { _ in }
+            try await client.execute(uri: "/stream", method: .get) { #expect($0.text == "first last") }
             try await client.execute(uri: "/metrics", method: .get) { response in
                 #expect(response.status == .ok)
                 let text = response.text
+                let bytes = Array(text.utf8)
                 #expect(text.contains(#"http_requests_total{method="GET",route="/echo",status="405"}"#))
                 #expect(text.contains("http_request_duration_seconds_bucket"))
                 #expect(text.contains("process_resident_memory_bytes"))
                 #expect(!text.contains("/health/live"))
+                #expect(metric(bytes, "service_ready") == 1)
+                #expect(metric(bytes, "build_info", #"version="unknown",revision="unknown""#) == 1)
+                #expect(metric(bytes, "postgres_pool_connections", #"state="max""#) == 8)
+                let streamed = #"method="GET",route="/stream",status="200""#
+                #expect(metric(bytes, "http_request_duration_seconds_count", streamed) == 1)
+                #expect(
+                    (metric(bytes, "http_request_duration_seconds_sum", streamed) ?? 0) >= 0.3,
+                    "a streamed body is timed to its last byte"
+                )
             }
         }
     }

@@ -160,7 +160,7 @@ struct RateLimitLeaseTests {
                 await withTaskGroup(of: Void.self) { group in
                     for _ in 0..<200 { group.addTask { _ = await limiter.acquire(policy, caller: "burst-\(burst)") } }
                 }
-                leased = String(decoding: metrics.exposition(), as: UTF8.self)
+                leased = String(decoding: await metrics.exposition(), as: UTF8.self)
                     .contains(#"decision="allowed",mode="lease""#)
             }
             #expect(leased, "some requests were allowed on leased cells")

@@ -19,6 +19,7 @@ export POSTGRES_DATABASE=${POSTGRES_DATABASE:-quoting}
 export REDIS_HOST=${REDIS_HOST:-127.0.0.1}
 export REDIS_PORT=${REDIS_PORT:-56379}
 PROXY_PORT=${PROXY_PORT:-8080}
+PROMETHEUS_PORT=${PROMETHEUS_PORT:-9090}
 BUILD_CONFIGURATION=${BUILD_CONFIGURATION:-release}
 # A service with APP_ENV unset runs as production and refuses to start without its secrets; on one machine
 # the services run in development, with keys of their own (use_local_keys).
@@ -265,6 +266,8 @@ start_service() {
     bin=$(bin_path)/$service
     log "starting $service #$replica on 127.0.0.1:$port"
     env "${service^^}_HTTP_PORT=$port" "INSTANCE_ID=${INSTANCE_ID_PREFIX:-}$service-$replica" \
+        "BUILD_VERSION=${BUILD_VERSION:-$(git -C "$ROOT" describe --tags --always --dirty 2>/dev/null || echo unknown)}" \
+        "BUILD_REVISION=${BUILD_REVISION:-$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo unknown)}" \
         nohup "$bin" >>"$LOG_DIR/$service-$replica.log" 2>&1 </dev/null &
     disown $! 2>/dev/null || true
     echo $! >"$pidfile"
@@ -274,7 +277,7 @@ stop_services() {
     local file
     for file in "$RUN_DIR"/*.pid; do
         [ -e "$file" ] || continue
-        case $(basename "$file") in redis.pid | nginx.pid) continue ;; esac
+        case $(basename "$file") in redis.pid | nginx.pid | prometheus.pid) continue ;; esac
         log "stopping $(basename "$file" .pid)"
         kill_pidfile "$file"
     done
@@ -358,4 +361,59 @@ stop_nginx() {
     pid_alive "$RUN_DIR/nginx.pid" || return 0
     log "stopping nginx"
     kill_pidfile "$RUN_DIR/nginx.pid"
+}
+
+# The scrape configuration of this system (compose/prometheus/local.yml.template), written in folder $1 (by
+# default $DATA_DIR/prometheus): every replica of every service as a static target, and the repository's alert
+# rules (compose/prometheus/rules.yml). Prints its path.
+write_prometheus_conf() {
+    local dir=${1:-$DATA_DIR/prometheus} service replica targets substitutions=()
+    mkdir -p "$dir"
+    for service in "${SERVICES[@]}"; do
+        targets=""
+        for replica in $(seq 1 "$(replicas_of "$service")"); do
+            targets+="${targets:+, }'127.0.0.1:$(service_port "$service" "$replica")'"
+        done
+        substitutions+=(-e "s|@TARGETS_${service^^}@|$targets|")
+    done
+    sed "${substitutions[@]}" -e "s|@RULES@|$ROOT/compose/prometheus/rules.yml|" \
+        "$ROOT/compose/prometheus/local.yml.template" >"$dir/prometheus.yml"
+    echo "$dir/prometheus.yml"
+}
+
+prometheus_ready() {
+    curl -fsS -o /dev/null "http://127.0.0.1:$PROMETHEUS_PORT/-/ready" 2>/dev/null
+}
+
+# Debian's Prometheus on 127.0.0.1:$PROMETHEUS_PORT with write_prometheus_conf's configuration, its data in
+# $DATA_DIR/prometheus/data. When it runs already, it reads the configuration again (SIGHUP): replicas added
+# since are scraped too.
+start_prometheus() {
+    local conf pidfile=$RUN_DIR/prometheus.pid
+    conf=$(write_prometheus_conf)
+    mkdir -p "$DATA_DIR/prometheus/data" "$LOG_DIR" "$RUN_DIR"
+    if pid_alive "$pidfile"; then
+        log "Prometheus reads its configuration again"
+        kill -HUP "$(cat "$pidfile")"
+        return
+    fi
+    prometheus_ready && die "something else answers on 127.0.0.1:$PROMETHEUS_PORT; set PROMETHEUS_PORT"
+    log "starting Prometheus on 127.0.0.1:$PROMETHEUS_PORT"
+    nohup prometheus --config.file="$conf" --storage.tsdb.path="$DATA_DIR/prometheus/data" \
+        --web.listen-address="127.0.0.1:$PROMETHEUS_PORT" >>"$LOG_DIR/prometheus.log" 2>&1 </dev/null &
+    disown $! 2>/dev/null || true
+    echo $! >"$pidfile"
+    for _ in $(seq 1 300); do
+        pid_alive "$pidfile" || break
+        prometheus_ready && return
+        sleep 0.1
+    done
+    tail -n 20 "$LOG_DIR/prometheus.log" >&2
+    die "Prometheus did not start (see $LOG_DIR/prometheus.log)"
+}
+
+stop_prometheus() {
+    pid_alive "$RUN_DIR/prometheus.pid" || { rm -f "$RUN_DIR/prometheus.pid"; return 0; }
+    log "stopping Prometheus"
+    kill_pidfile "$RUN_DIR/prometheus.pid"
 }

@@ -1,6 +1,8 @@
 import Contracts
+import Foundation
 import Hummingbird
 import Logging
+import Prometheus
 import ServiceKit
 import ServiceLifecycle
 
@@ -54,6 +56,18 @@ package func buildApplication(
         staleAfter: settings.staleAfter,
         cardCurrencies: settings.cardCurrencies
     )
+
+    // What an operator alerts on without a token: when CBR last answered, and whether today's answers are stale.
+    let lastSuccess = platform.metrics.gauge(
+        "rates_last_success_timestamp_seconds",
+        help: "When CBR last gave a valid answer, in seconds since the Unix epoch (0 before the first)."
+    )
+    let stale = platform.metrics.gauge("rates_stale", help: "1 while today's answers are stale, else 0.")
+    platform.metrics.collect("rates") {
+        let status = try await query.status()
+        lastSuccess.set(to: status.lastSuccessAt?.timeIntervalSince1970 ?? 0)
+        stale.set(to: status.stale ? 1 : 0)
+    }
 
     let router = try platform.makeRouter(
         rateLimits: RateLimitRules(routes: ["POST /api/exchange-rates/load": .ratesReload])

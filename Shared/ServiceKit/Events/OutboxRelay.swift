@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import PostgresNIO
+import Prometheus
 import ServiceLifecycle
 
 /// Publishes a service's outbox to the event stream: deletes a batch of rows in a transaction (`FOR UPDATE
@@ -34,6 +35,7 @@ package struct OutboxRelay: Service {
         database: Database,
         redis: RedisClient,
         settings: EventsSettings,
+        metrics: ServiceMetrics = ServiceMetrics(),
         logger: Logger
     ) {
         self.outbox = outbox
@@ -42,6 +44,27 @@ package struct OutboxRelay: Service {
         self.redis = redis
         self.settings = settings
         self.logger = logger
+        let pending = metrics.gauge("outbox_pending_events", help: "Events in the outbox, not yet published.")
+        let age = metrics.gauge(
+            "outbox_oldest_event_age_seconds",
+            help: "Age of the oldest event not yet published (0 when the outbox is empty)."
+        )
+        let schema = outbox.schema
+        metrics.collect("outbox.\(schema)") {
+            try await database.withConnection { connection in
+                let rows = try await connection.query(
+                    """
+                    SELECT count(*)::bigint, coalesce(extract(epoch FROM now() - min(created_at)), 0)::float8
+                    FROM \(unescaped: schema).outbox
+                    """,
+                    logger: logger
+                )
+                for try await (count, oldest) in rows.decode((Int64, Double).self) {
+                    pending.set(to: Double(count))
+                    age.set(to: oldest)
+                }
+            }
+        }
     }
 
     package func run() async throws {

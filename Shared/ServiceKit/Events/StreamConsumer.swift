@@ -142,6 +142,25 @@ package final class StreamConsumer<Handler: EventHandler>: Service {
             ),
             labels: labels
         )
+        let lag = metrics.gauge(
+            "stream_consumer_lag_entries",
+            help: "Entries of the event stream not yet delivered to the consumer group.",
+            labels: labels
+        )
+        let pending = metrics.gauge(
+            "stream_pending_entries",
+            help: "Entries delivered to the consumer group and not yet acknowledged.",
+            labels: labels
+        )
+        let dead = metrics.gauge("events_dead_letter_entries", help: "Entries in the dead-letter stream.")
+        let (stream, deadLetters, group) = (events.stream, events.deadLetterStream, settings.group)
+        metrics.collect("stream.\(group)") {
+            if let backlog = try await redis.streamGroupBacklog(stream, group: group) {
+                lag.set(to: Double(backlog.lag))
+                pending.set(to: Double(backlog.pending))
+            }
+            dead.set(to: Double(try await redis.streamLength(deadLetters)))
+        }
     }
 
     package func run() async throws {

@@ -103,7 +103,7 @@ package enum HealthRoutes {
             Response(
                 status: .ok,
                 headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                body: .init(byteBuffer: ByteBuffer(bytes: metrics.exposition()))
+                body: .init(byteBuffer: ByteBuffer(bytes: await metrics.exposition()))
             )
         }
         if let document {

@@ -54,12 +54,19 @@ package struct ServiceResponder<Context: ServiceContext>: HTTPResponder {
         // Appended, not set: nothing else writes it, and setting searches every field first.
         response.headers.append(HTTPField(name: .requestID, value: context.requestID))
         let elapsed = ContinuousClock.now - start
-        metrics.record(
-            method: request.method,
-            route: context.endpointPath ?? "unmatched",
-            status: response.status.code,
-            duration: elapsed
+        let (metrics, method, route, status) = (
+            self.metrics, request.method, context.endpointPath ?? "unmatched", response.status.code
         )
+        if response.body.contentLength == nil {
+            // A streamed body (a CSV export) is timed to its last byte, not to its head.
+            let body = response.body
+            response.body = ResponseBody { writer in
+                defer { metrics.record(method: method, route: route, status: status, duration: .now - start) }
+                try await body.write(writer)
+            }
+        } else {
+            metrics.record(method: method, route: route, status: status, duration: elapsed)
+        }
         guard context.logLevel <= .debug else { return response }
         context.logger.debug(
             "request",

@@ -3,15 +3,37 @@ import HTTPTypes
 import Prometheus
 import Synchronization
 
-/// The service's Prometheus registry, exposed at `GET /metrics`, plus process gauges refreshed on each scrape.
+/// The service's Prometheus registry, exposed at `GET /metrics`, plus what is read at each scrape: the process
+/// gauges, and the figures of the collectors the service's parts register (``collect(_:every:_:)``: outbox
+/// backlog, consumer lag, readiness…), which cost a query each and so are read only when Prometheus asks.
 package final class ServiceMetrics: Sendable {
     package let registry: PrometheusCollectorRegistry
     private let residentMemory: Gauge
     private let virtualMemory: Gauge
     private let openFiles: Gauge
+    private let cpu: Counter
+    private let cpuSeconds = Mutex<Double>(0)
+    private let collectors = Mutex<[String: @Sendable () async throws -> Void]>([:])
+    /// How long a collector may take before its figures are left as they were.
+    private static let collectorTimeout: Duration = .seconds(2)
 
-    package init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+    package init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), build: BuildInfo = .unknown) {
         self.registry = registry
+        registry.makeGauge(
+            descriptor: .init(
+                metricName: "build_info",
+                helpText: "The version and revision the service was built from; always 1."
+            ),
+            labels: [("version", build.version), ("revision", build.revision)]
+        ).set(to: 1)
+        cpu = registry.makeCounter(
+            descriptor: .init(
+                metricName: "process_cpu",
+                unitName: "seconds_total",
+                helpText: "User and system CPU time spent, in seconds."
+            ),
+            labels: []
+        )
         residentMemory = registry.makeGauge(
             descriptor: .init(
                 metricName: "process_resident_memory",
@@ -47,13 +69,64 @@ package final class ServiceMetrics: Sendable {
         start.set(to: Date().timeIntervalSince1970)
     }
 
-    /// The Prometheus text exposition of every metric, with process gauges read now.
-    package func exposition() -> [UInt8] {
+    /// Registers `collector` under `name` (a second one under the same name is ignored: replicas of one part,
+    /// several consumers of one group, report the same figures): it sets its gauges when Prometheus scrapes.
+    /// One that fails or takes longer than 2 s leaves its figures as they were, and the scrape goes on.
+    package func collect(_ name: String, _ collector: @escaping @Sendable () async throws -> Void) {
+        collectors.withLock { collectors in
+            if collectors[name] == nil { collectors[name] = collector }
+        }
+    }
+
+    /// The Prometheus text exposition of every metric, with process figures and collectors read now.
+    package func exposition() async -> [UInt8] {
         let memory = ProcessMemory.current()
         residentMemory.set(to: Double(memory.resident))
         virtualMemory.set(to: Double(memory.virtual))
         openFiles.set(to: Double(ProcessMemory.openFileCount()))
+        let seconds = ProcessMemory.cpuSeconds()
+        let spent = cpuSeconds.withLock { last in
+            defer { last = max(last, seconds) }
+            return max(0, seconds - last)
+        }
+        if spent > 0 { cpu.increment(by: spent) }
+        let collectors = self.collectors.withLock { Array($0.values) }
+        await withTaskGroup(of: Void.self) { group in
+            for collector in collectors {
+                group.addTask {
+                    try? await withDeadline(Self.collectorTimeout, waitingFor: "a metrics collector") {
+                        try await collector()
+                    }
+                }
+            }
+        }
         return registry.emitToBuffer()
+    }
+
+    /// A gauge without labels (or with `labels`), made on first use.
+    package func gauge(_ name: String, help: String, labels: [(String, String)] = []) -> Gauge {
+        registry.makeGauge(descriptor: .init(metricName: name, helpText: help), labels: labels)
+    }
+}
+
+/// What the binary was built from, for the `build_info` gauge: `BUILD_VERSION` and `BUILD_REVISION`, which the
+/// image build and `compose/local` set (`unknown` when unset).
+package struct BuildInfo: Sendable, Equatable {
+    package var version: String
+    package var revision: String
+
+    package static let unknown = BuildInfo(version: "unknown", revision: "unknown")
+
+    package init(version: String, revision: String) {
+        self.version = version
+        self.revision = revision
+    }
+
+    package init(settings: Settings) {
+        self.init(
+            version: settings.string("BUILD_VERSION", default: "unknown"),
+            revision: settings.string("BUILD_REVISION", default: "unknown")
+        )
     }
 }
 
@@ -66,6 +139,17 @@ package enum ProcessMemory {
         guard pages.count >= 2 else { return (0, 0) }
         let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
         return (pages[1] * pageSize, pages[0] * pageSize)
+    }
+
+    /// User and system CPU time of this process in seconds, from `/proc/self/stat` (zero elsewhere).
+    static func cpuSeconds() -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
+            let end = text.lastIndex(of: ")")
+        else { return 0 }
+        // After the command name in parentheses: state is field 3, utime field 14, stime field 15.
+        let fields = text[text.index(after: end)...].split(separator: " ")
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
     static func openFileCount() -> Int {
@@ -102,7 +186,7 @@ package struct HTTPMetrics: Sendable {
         MetricNameDescriptor(
             metricName: "http_request_duration",
             unitName: "seconds",
-            helpText: "Time to produce the response head, by method, route and status."
+            helpText: "Time to answer, to the last byte of a streamed body, by method, route and status."
         )
     }
     private static let buckets: [Duration] = [

@@ -1,5 +1,6 @@
 import Logging
 import PostgresNIO
+import Prometheus
 import Synchronization
 
 /// The service's Postgres pool with the deadlines the platform promises: waiting for a free connection is
@@ -10,11 +11,31 @@ package struct Database: Sendable {
     package let client: PostgresClient
     package let acquireTimeout: Duration
     package let logger: Logger
+    /// `postgres_pool_wait_seconds`: how long each lease waited for a connection (a timeout counts too).
+    private let waits: DurationHistogram
+    /// `postgres_pool_connections{state="in_use"}`: connections leased now; `state="max"` is the pool's size.
+    private let inUse: Gauge
 
-    package init(settings: PostgresSettings, logger: Logger) {
+    package init(settings: PostgresSettings, logger: Logger, metrics: ServiceMetrics = ServiceMetrics()) {
         self.client = PostgresClient(configuration: settings.clientConfiguration, backgroundLogger: logger)
         self.acquireTimeout = settings.acquireTimeout
         self.logger = logger
+        waits = metrics.registry.makeDurationHistogram(
+            descriptor: .init(
+                metricName: "postgres_pool_wait",
+                unitName: "seconds",
+                helpText: "Time spent waiting for a pooled Postgres connection."
+            ),
+            labels: [],
+            buckets: [
+                .microseconds(100), .milliseconds(1), .milliseconds(5), .milliseconds(25), .milliseconds(100),
+                .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5),
+            ]
+        )
+        let help = "Pooled Postgres connections: in use now, and the most the pool opens."
+        inUse = metrics.gauge("postgres_pool_connections", help: help, labels: [("state", "in_use")])
+        metrics.gauge("postgres_pool_connections", help: help, labels: [("state", "max")])
+            .set(to: Double(settings.poolSize))
     }
 
     /// Runs `body` on a pooled connection, failing with ``DatabaseUnavailable`` if none frees up in time.
@@ -49,7 +70,18 @@ package struct Database: Sendable {
                 done.deliver(.success(()))
                 group.cancelAll()
             }
-            return try await body(try await lent.value())
+            let waiting = ContinuousClock.now
+            let connection: PostgresConnection
+            do {
+                connection = try await lent.value()
+                waits.record(ContinuousClock.now - waiting)
+            } catch {
+                waits.record(ContinuousClock.now - waiting)
+                throw error
+            }
+            inUse.increment()
+            defer { inUse.decrement() }
+            return try await body(connection)
         }
     }
 

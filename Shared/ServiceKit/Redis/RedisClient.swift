@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOPosix
+import Prometheus
 import ServiceLifecycle
 import Synchronization
 
@@ -18,27 +19,71 @@ package final class RedisClient: RedisCommandExecutor, Service {
     private let nextSlot = Atomic<Int>(0)
     private let group: any EventLoopGroup
     private let logger: Logger
+    /// `redis_command_errors_total` by kind: `timeout`, `connection` (not reached, or lost before the reply),
+    /// `server` (an error reply, or a reply of the wrong shape).
+    private let errors: (timeout: Counter, connection: Counter, server: Counter)
 
     package init(
         settings: RedisSettings,
         logger: Logger,
-        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        metrics: ServiceMetrics = ServiceMetrics()
     ) {
         self.settings = settings
         self.group = group
         self.logger = logger
+        let reconnects = metrics.registry.makeCounter(
+            descriptor: .init(
+                metricName: "redis_reconnects",
+                unitName: "total",
+                helpText: "Connections to Redis made again after an earlier one was lost."
+            ),
+            labels: []
+        )
         self.slots = (0..<settings.connections).map { _ in
-            ConnectionSlot(settings: settings, group: group, logger: logger)
+            ConnectionSlot(settings: settings, group: group, logger: logger, reconnects: reconnects)
         }
+        func errors(_ kind: String) -> Counter {
+            metrics.registry.makeCounter(
+                descriptor: .init(
+                    metricName: "redis_command_errors",
+                    unitName: "total",
+                    helpText: "Redis commands that failed, by kind."
+                ),
+                labels: [("kind", kind)]
+            )
+        }
+        self.errors = (errors("timeout"), errors("connection"), errors("server"))
     }
 
     package func send(_ command: RedisCommand) async throws -> RESPValue {
-        try await nextConnection().send(command)
+        do {
+            return try await nextConnection().send(command)
+        } catch {
+            count(error)
+            throw error
+        }
     }
 
     /// Sends `commands` in order on one pooled connection and returns each reply in the same order.
     package func pipeline(_ commands: [RedisCommand]) async throws -> [Result<RESPValue, RedisError>] {
-        try await nextConnection().pipeline(commands)
+        do {
+            let replies = try await nextConnection().pipeline(commands)
+            for case .failure(let error) in replies { count(error) }
+            return replies
+        } catch {
+            count(error)
+            throw error
+        }
+    }
+
+    private func count(_ error: any Error) {
+        switch error as? RedisError {
+        case .timeout: errors.timeout.increment()
+        case .server, .unexpectedReply: errors.server.increment()
+        case .shutdown: break
+        default: errors.connection.increment()
+        }
     }
 
     /// The pooled connections in turn, passing over one that waits out a reconnection back-off while another
@@ -90,11 +135,15 @@ private final class ConnectionSlot: Sendable {
     private let settings: RedisSettings
     private let group: any EventLoopGroup
     private let logger: Logger
+    private let reconnects: Counter
+    /// Whether a connection was ever made: every later one is a reconnection.
+    private let connectedBefore = Atomic<Bool>(false)
 
-    init(settings: RedisSettings, group: any EventLoopGroup, logger: Logger) {
+    init(settings: RedisSettings, group: any EventLoopGroup, logger: Logger, reconnects: Counter) {
         self.settings = settings
         self.group = group
         self.logger = logger
+        self.reconnects = reconnects
     }
 
     func connection() async throws -> RedisConnection {
@@ -141,6 +190,7 @@ private final class ConnectionSlot: Sendable {
                     throw RedisError.shutdown
                 }
                 if failures > 0 { logger.info("redis reconnected", metadata: ["redis.failures": "\(failures)"]) }
+                if connectedBefore.exchange(true, ordering: .relaxed) { reconnects.increment() }
                 promise.succeed(connection)
                 return connection
             } catch {

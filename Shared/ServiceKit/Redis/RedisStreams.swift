@@ -165,6 +165,50 @@ extension RedisCommandExecutor {
         try await integer(RedisCommand("XLEN", [.string(stream)]))
     }
 
+    /// How far consumer group `group` of `stream` is behind: the entries not yet delivered to it (`lag`) and
+    /// those delivered but not acknowledged (`pending`); nil when the stream or the group does not exist.
+    ///
+    /// The lag comes from the stream's last id against the group's last delivered id, never from Redis' own
+    /// `lag` field, which is unknown once entries were trimmed: nothing newer than the last delivered id means
+    /// 0; a last delivered id older than the stream's first entry (trimmed past) means every entry; otherwise
+    /// the stream's entries added minus the group's entries read, or where Redis does not know the latter, a
+    /// count of the entries after the last delivered id (up to `countLimit`).
+    package func streamGroupBacklog(
+        _ stream: String,
+        group: String,
+        countLimit: Int = 10_000
+    ) async throws -> (lag: Int, pending: Int)? {
+        let streamInfo: [String: RESPValue]
+        do {
+            streamInfo = Self.fields(try await send(RedisCommand("XINFO", ["STREAM", .string(stream)])))
+        } catch RedisError.server(let message) where message.contains("no such key") {
+            return nil
+        }
+        let groups = try await send(RedisCommand("XINFO", ["GROUPS", .string(stream)])).array ?? []
+        guard let info = groups.map(Self.fields).first(where: { $0["name"]?.string == group }),
+            let pending = info["pending"]?.int, let delivered = info["last-delivered-id"]?.string,
+            let last = streamInfo["last-generated-id"]?.string, let length = streamInfo["length"]?.int
+        else { return nil }
+        if delivered == last || length == 0 { return (0, pending) }
+        if let first = streamInfo["first-entry"]?.array?.first?.string, StreamID(delivered) < StreamID(first) {
+            return (length, pending)
+        }
+        if let added = streamInfo["entries-added"]?.int, let read = info["entries-read"]?.int {
+            return (max(0, added - read), pending)
+        }
+        return (try await streamRange(stream, start: "(" + delivered, count: countLimit).count, pending)
+    }
+
+    /// A flat `[name, value, name, value, …]` reply (XINFO's) as a dictionary.
+    private static func fields(_ reply: RESPValue) -> [String: RESPValue] {
+        guard let items = reply.array else { return [:] }
+        var fields: [String: RESPValue] = [:]
+        for index in stride(from: 0, to: items.count - 1, by: 2) {
+            if let name = items[index].string { fields[name] = items[index + 1] }
+        }
+        return fields
+    }
+
     static func readGroupCommand(
         _ stream: String,
         group: String,
@@ -251,5 +295,21 @@ extension RedisCommand {
     /// `XACK stream group id…`, for pipelines.
     package static func streamAcknowledge(_ stream: String, group: String, ids: [String]) -> RedisCommand {
         RedisCommand("XACK", [.string(stream), .string(group)] + ids.map { .string($0) })
+    }
+}
+
+/// A stream entry id (`<milliseconds>-<sequence>`), ordered as Redis orders them.
+struct StreamID: Comparable {
+    var milliseconds: UInt64
+    var sequence: UInt64
+
+    init(_ text: String) {
+        let parts = text.split(separator: "-", maxSplits: 1)
+        milliseconds = parts.first.flatMap { UInt64($0) } ?? 0
+        sequence = parts.count > 1 ? UInt64(parts[1]) ?? 0 : 0
+    }
+
+    static func < (left: StreamID, right: StreamID) -> Bool {
+        (left.milliseconds, left.sequence) < (right.milliseconds, right.sequence)
     }
 }

@@ -2,6 +2,7 @@ import Contracts
 import Hummingbird
 import Logging
 import NIOCore
+import Prometheus
 import ServiceLifecycle
 
 /// The parts every service stands on, created once in `buildApplication`: the Postgres pool, the Redis
@@ -32,8 +33,10 @@ package struct ServicePlatform: Sendable {
         self.document = try openAPI.map { try APIDocument(service: $0) }
         self.configuration = configuration
         self.logger = logger
-        let database = Database(settings: configuration.postgres, logger: logger)
-        let redis = RedisClient(settings: configuration.redis, logger: logger)
+        let metrics = ServiceMetrics(build: BuildInfo(settings: configuration.settings))
+        self.metrics = metrics
+        let database = Database(settings: configuration.postgres, logger: logger, metrics: metrics)
+        let redis = RedisClient(settings: configuration.redis, logger: logger, metrics: metrics)
         self.database = database
         self.redis = redis
         let revocations = TokenRevocations(
@@ -43,15 +46,13 @@ package struct ServicePlatform: Sendable {
         )
         self.revocations = revocations
         self.verifier = await AccessTokenVerifier(settings: configuration.auth, revocations: revocations)
-        let metrics = ServiceMetrics()
-        self.metrics = metrics
         self.rateLimiter = RateLimiter(
             redis: redis,
             shadow: configuration.rateLimitShadow,
             metrics: metrics,
             logger: logger
         )
-        self.readiness = ReadinessProbe(
+        let readiness = ReadinessProbe(
             service: configuration.serviceName,
             checks: [
                 ReadinessCheck("postgres") { try await database.ping() },
@@ -61,6 +62,14 @@ package struct ServicePlatform: Sendable {
                 },
             ] + extraReadinessChecks
         )
+        self.readiness = readiness
+        let ready = metrics.gauge(
+            "service_ready",
+            help: "1 while the readiness checks pass (as /health/ready), else 0."
+        )
+        metrics.collect("readiness") { [readiness] in
+            ready.set(to: await readiness.readiness().status == "ok" ? 1 : 0)
+        }
     }
 
     /// A router with the operational routes (health, metrics) and the platform middleware (problem rendering,
@@ -120,6 +129,7 @@ package struct ServicePlatform: Sendable {
             database: database,
             redis: redis,
             settings: configuration.events,
+            metrics: metrics,
             logger: logger
         )
         return (recorder, relay)
