@@ -11,6 +11,15 @@ import Testing
 /// The rate limiter through real applications sharing one Redis, as replicas of a service would.
 @Suite("Rate limiting (real Redis)")
 struct RateLimitTests {
+    @Test("a policy reads as words in a problem's detail")
+    func ruleInWords() {
+        #expect(RateLimitPolicy(name: "a", limit: 50, period: .seconds(60)).rule == "50 per minute")
+        #expect(RateLimitPolicy(name: "b", limit: 10, period: .seconds(900)).rule == "10 per 15 minutes")
+        #expect(RateLimitPolicy(name: "c", limit: 3, period: .seconds(90)).rule == "3 per 90 seconds")
+        #expect(RateLimitPolicy(name: "d", limit: 5, period: .seconds(3600)).rule == "5 per hour")
+        #expect(RateLimitPolicy(name: "e", limit: 1, period: .seconds(7200)).rule == "1 per 2 hours")
+    }
+
     static func makeApplication(
         _ overrides: [String: String] = [:],
         rules: RateLimitRules = RateLimitRules()

@@ -46,7 +46,7 @@ package struct RateLimitMiddleware<Context: ServiceContext>: RouterMiddleware {
                     var problem = APIError.tooManyRequests(
                         retryAfter: retryAfter,
                         detail:
-                            "too many requests: \(policy.limit) per \(policy.period) allowed; retry in \(retryAfter) s"
+                            "too many requests: \(policy.rule) allowed; retry in \(retryAfter) s"
                     ).problem
                     problem.requestID = context.requestID
                     return problem

@@ -31,6 +31,15 @@ package struct RateLimitPolicy: Sendable, Equatable {
         self.headerValue = "\"\(name)\";q=\(limit);w=\(max(1, period.components.seconds))"
         self.leasableCells = limit >= 100 ? limit / 100 : 0
     }
+
+    /// The policy in words for a problem's detail: `50 per minute`, `10 per 15 minutes`, `3 per 90 seconds`.
+    package var rule: String {
+        let seconds = max(1, period.components.seconds)
+        let (count, unit): (Int64, String) =
+            seconds % 3600 == 0
+            ? (seconds / 3600, "hour") : seconds % 60 == 0 ? (seconds / 60, "minute") : (seconds, "second")
+        return count == 1 ? "\(limit) per \(unit)" : "\(limit) per \(count) \(unit)s"
+    }
 }
 
 extension RateLimitPolicy {

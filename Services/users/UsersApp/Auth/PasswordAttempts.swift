@@ -39,7 +39,7 @@ struct PasswordAttempts: Sendable {
         .tooManyRequests(
             retryAfter: retryAfter,
             detail:
-                "too many failed password attempts for this account: \(policy.limit) per \(policy.period) allowed; "
+                "too many failed password attempts for this account: \(policy.rule) allowed; "
                 + "retry in \(retryAfter) s"
         )
     }
