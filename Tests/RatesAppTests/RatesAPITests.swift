@@ -36,6 +36,7 @@ struct RatesAPITests {
             #expect(card.requestedDate == "2026-03-17")
             #expect(card.previousDate == "2026-03-14")
             #expect(card.stale == false)
+            #expect(card.staleReason == nil)
             #expect(
                 card.rates == [
                     "USD": Decimal(string: "81.0517") ?? 0, "EUR": Decimal(string: "92.6555") ?? 0,
@@ -242,7 +243,9 @@ struct RatesAPITests {
             #expect(rates.date == "2026-03-17")
             #expect(rates.rates["USD"] == Decimal(string: "81.0517"))
             #expect(latest.headers[.cacheControl] == "private, max-age=60")
-            #expect(try await harness.get("/api/exchange-rates", as: RatesCard.self).stale)
+            let staleCard = try await harness.get("/api/exchange-rates", as: RatesCard.self)
+            #expect(staleCard.stale)
+            #expect(staleCard.staleReason?.contains("HTTP 500") == true, "the card says why, as the status does")
             // A past day whose set CBR confirmed is final, whatever the source does now.
             let past = try await harness.get("/api/exchange-rates/2026-03-14", as: RatesForDate.self)
             #expect(past.stale == false)
@@ -447,7 +450,7 @@ struct RatesCacheTests {
             try await eventually("a repeated read is an L1 hit") {
                 _ = try await harness.get("/api/exchange-rates/2026-03-18?symbols=USD", as: RatesForDate.self)
                 let metrics = try await harness.get("/metrics").text
-                return metrics.contains(#"rates.answers.2",tier="l1",result="hit"}"#)
+                return metrics.contains(#"rates.answers.3",tier="l1",result="hit"}"#)
             }
 
             await harness.cbr.state.publish(

@@ -33,9 +33,9 @@ package func buildApplication(
     let (events, relay) = platform.makeEvents(schema: RatesMigrations.schema)
     let calendar = RatesCalendar(publicationMinute: settings.publicationMinute)
     let store = RatesStore(logger: logger)
-    // The cache's name carries the version of the rendered form (2: decimals as strings), so that replicas of
-    // two releases during a rollout never serve each other's bodies.
-    let answers = RatesAnswerCache(cache: platform.makeCache("rates.answers.2", of: CachedRatesAnswer.self))
+    // The cache's name carries the version of the rendered form (2: decimals as strings, 3: the card's
+    // stale_reason), so that replicas of two releases during a rollout never serve each other's bodies.
+    let answers = RatesAnswerCache(cache: platform.makeCache("rates.answers.3", of: CachedRatesAnswer.self))
     let loader = RatesLoader(
         client: CBRClient(settings: settings, logger: logger),
         store: store,

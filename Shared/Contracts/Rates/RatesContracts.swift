@@ -39,6 +39,8 @@ public struct RatesCard: Codable, Sendable, Equatable {
     public var base: String
     public var rates: [String: Decimal]
     public var stale: Bool
+    /// Why the card is stale, in words (absent when it is not), so that a page needs no second call.
+    public var staleReason: String?
     /// The effective date of the set before `date`, when one is stored.
     public var previousDate: String?
     /// Per currency of the card: its name and change from the previous set.
@@ -48,6 +50,7 @@ public struct RatesCard: Codable, Sendable, Equatable {
         case date
         case requestedDate = "requested_date"
         case base, rates, stale
+        case staleReason = "stale_reason"
         case previousDate = "previous_date"
         case details
     }
@@ -58,6 +61,7 @@ public struct RatesCard: Codable, Sendable, Equatable {
         base: String,
         rates: [String: Decimal],
         stale: Bool,
+        staleReason: String? = nil,
         previousDate: String?,
         details: [String: RatesCardCurrency]
     ) {
@@ -66,6 +70,7 @@ public struct RatesCard: Codable, Sendable, Equatable {
         self.base = base
         self.rates = rates
         self.stale = stale
+        self.staleReason = staleReason
         self.previousDate = previousDate
         self.details = details
     }

@@ -154,7 +154,8 @@ package struct RatesQuery: Sendable {
                 uniqueKeysWithValues: try await store.currencies(on: connection).map { ($0.code, $0.name) }
             )
             let status = try await store.status(on: connection)
-            let stale = staleness(of: set, on: today, today: today, status: status, now: now) != nil
+            let staleReason = staleness(of: set, on: today, today: today, status: status, now: now)
+            let stale = staleReason != nil
             var rates: [String: Decimal] = [:]
             var details: [String: RatesCardCurrency] = [:]
             for code in cardCurrencies {
@@ -176,6 +177,7 @@ package struct RatesQuery: Sendable {
                     base: CurrencyCode.ruble,
                     rates: rates,
                     stale: stale,
+                    staleReason: staleReason,
                     previousDate: previous?.date.description,
                     details: details
                 ),

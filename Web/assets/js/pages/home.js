@@ -66,26 +66,15 @@ function ratesCard() {
 
 async function showRates(body, options) {
     const rates = await api.get('/api/exchange-rates', undefined, options);
-    const reason = rates.stale ? await staleReason() : null;
     const codes = [...CARD_CURRENCIES, ...Object.keys(rates.details).filter((code) => !CARD_CURRENCIES.includes(code))];
     replace(body,
         h('p', {class: 'muted', testid: 'rates-date'}, rates.date === rates.requested_date
             ? `Набор на сегодня, ${format.day(rates.date)}`
             : `Последний набор ЦБ — на ${format.day(rates.date)} (сегодня ${format.day(rates.requested_date)})`),
         rates.stale && h('div', {class: 'alert alert-warning', testid: 'rates-stale'},
-            h('strong', {}, 'Курсы могут быть неактуальны. '), reason),
+            h('strong', {}, 'Курсы могут быть неактуальны. '), rates.stale_reason ?? ''),
         h('ul', {class: 'rates'}, codes.map((code) => rateRow(code, rates.details[code]))),
         rates.previous_date && h('p', {class: 'muted'}, `Изменение — к набору на ${format.day(rates.previous_date)}.`));
-}
-
-/** Why the rates are stale, from the source's status; the card still shows the rates if this fails. */
-async function staleReason() {
-    try {
-        const status = await api.get('/api/exchange-rates/status');
-        return status.stale_reason ?? '';
-    } catch {
-        return 'Причину узнать не удалось.';
-    }
 }
 
 function rateRow(code, detail) {
