@@ -83,6 +83,65 @@ struct OperationalMetricsTests {
         }
     }
 
+    @Test(
+        "with the relay and the consumer stopped, the outbox backlog rises; the relay moves it to lag; the consumer clears it"
+    )
+    func backlogMovesThroughThePipeline() async throws {
+        try await IsolatedEnvironment.with { environment in
+            try await environment.withDatabase { database in
+                try await EventPipelineTests.prepare(database)
+                try await TestInfrastructure.withRedis { redis in
+                    let metrics = ServiceMetrics()
+                    let relay = OutboxRelay(
+                        outbox: Outbox(schema: "producer"),
+                        origin: "activity",
+                        database: database,
+                        redis: redis,
+                        settings: environment.events(),
+                        metrics: metrics,
+                        logger: TestInfrastructure.logger("relay")
+                    )
+                    let consumer = StreamConsumer(
+                        redis: redis,
+                        handler: TableHandler(database: database),
+                        settings: StreamConsumerSettings(
+                            group: "testers",
+                            consumer: "c1",
+                            batchSize: 50,
+                            maxBatchDelay: .milliseconds(20)
+                        ),
+                        events: environment.events(),
+                        metrics: metrics,
+                        logger: TestInfrastructure.logger("consumer")
+                    )
+                    try await redis.streamCreateGroup(environment.stream, group: "testers")
+                    let lag = #"group="testers""#
+                    try await EventPipelineTests.produce(
+                        (0..<120).map { _ in EventPipelineTests.event() },
+                        database: database
+                    )
+                    var exposition = await metrics.exposition()
+                    #expect(metric(exposition, "outbox_pending_events") == 120, "nothing publishes")
+                    #expect(metric(exposition, "stream_consumer_lag_entries", lag) == 0)
+
+                    while try await relay.publishBatch() > 0 {}
+                    exposition = await metrics.exposition()
+                    #expect(metric(exposition, "outbox_pending_events") == 0)
+                    #expect(metric(exposition, "stream_consumer_lag_entries", lag) == 120, "nothing consumes")
+
+                    try await withRunningServices([consumer]) {
+                        try await eventually("applied") { try await TableHandler.applied(database).rows == 120 }
+                        try await eventually("the lag and the pending entries are gone") {
+                            let exposition = await metrics.exposition()
+                            return metric(exposition, "stream_consumer_lag_entries", lag) == 0
+                                && metric(exposition, "stream_pending_entries", lag) == 0
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     @Test("stream lag, pending entries and dead letters follow the consumer group, trimming included")
     func streamBacklog() async throws {
         try await IsolatedEnvironment.with { environment in
