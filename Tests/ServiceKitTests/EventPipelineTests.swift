@@ -87,7 +87,8 @@ struct EventPipelineTests {
         events: EventsSettings? = nil,
         batchSize: Int = 50,
         delay: Duration = .milliseconds(20),
-        poison: Set<String> = []
+        poison: Set<String> = [],
+        metrics: ServiceMetrics = ServiceMetrics()
     ) -> StreamConsumer<TableHandler> {
         StreamConsumer(
             redis: redis,
@@ -99,20 +100,26 @@ struct EventPipelineTests {
                 maxBatchDelay: delay
             ),
             events: events ?? environment.events(),
-            metrics: ServiceMetrics(),
+            metrics: metrics,
             logger: TestInfrastructure.logger("consumer")
         )
     }
 
     /// The relay of the test's producer. Its `test.*` events belong to no platform domain, so they are the
     /// activity service's to publish (``EventOwnership``): the relay publishes as activity.
-    static func relay(_ redis: RedisClient, _ database: Database, _ environment: IsolatedEnvironment) -> OutboxRelay {
+    static func relay(
+        _ redis: RedisClient,
+        _ database: Database,
+        _ environment: IsolatedEnvironment,
+        metrics: ServiceMetrics = ServiceMetrics()
+    ) -> OutboxRelay {
         OutboxRelay(
             outbox: Outbox(schema: "producer"),
             origin: "activity",
             database: database,
             redis: redis,
             settings: environment.events(),
+            metrics: metrics,
             logger: TestInfrastructure.logger("relay")
         )
     }

@@ -54,19 +54,10 @@ struct OperationalMetricsTests {
     func outboxBacklog() async throws {
         try await IsolatedEnvironment.with { environment in
             try await environment.withDatabase { database in
-                try await MigrationRunner(schema: "producer", migrations: TableHandler.migrations)
-                    .run(on: database, logger: TestInfrastructure.logger("test"))
+                try await EventPipelineTests.prepare(database)
                 try await TestInfrastructure.withRedis { redis in
                     let metrics = ServiceMetrics()
-                    let relay = OutboxRelay(
-                        outbox: Outbox(schema: "producer"),
-                        origin: "activity",
-                        database: database,
-                        redis: redis,
-                        settings: environment.events(),
-                        metrics: metrics,
-                        logger: TestInfrastructure.logger("relay")
-                    )
+                    let relay = EventPipelineTests.relay(redis, database, environment, metrics: metrics)
                     #expect(metric(await metrics.exposition(), "outbox_pending_events") == 0)
                     let events = (0..<3).map { _ in EventPipelineTests.event() }
                     try await EventPipelineTests.produce(events, database: database)
@@ -92,28 +83,8 @@ struct OperationalMetricsTests {
                 try await EventPipelineTests.prepare(database)
                 try await TestInfrastructure.withRedis { redis in
                     let metrics = ServiceMetrics()
-                    let relay = OutboxRelay(
-                        outbox: Outbox(schema: "producer"),
-                        origin: "activity",
-                        database: database,
-                        redis: redis,
-                        settings: environment.events(),
-                        metrics: metrics,
-                        logger: TestInfrastructure.logger("relay")
-                    )
-                    let consumer = StreamConsumer(
-                        redis: redis,
-                        handler: TableHandler(database: database),
-                        settings: StreamConsumerSettings(
-                            group: "testers",
-                            consumer: "c1",
-                            batchSize: 50,
-                            maxBatchDelay: .milliseconds(20)
-                        ),
-                        events: environment.events(),
-                        metrics: metrics,
-                        logger: TestInfrastructure.logger("consumer")
-                    )
+                    let relay = EventPipelineTests.relay(redis, database, environment, metrics: metrics)
+                    let consumer = EventPipelineTests.consumer(redis, database, environment, metrics: metrics)
                     try await redis.streamCreateGroup(environment.stream, group: "testers")
                     let lag = #"group="testers""#
                     try await EventPipelineTests.produce(

@@ -265,9 +265,11 @@ start_service() {
     if pid_alive "$pidfile"; then return; fi
     bin=$(bin_path)/$service
     log "starting $service #$replica on 127.0.0.1:$port"
+    # What the build_info metric reports: the checkout's, asked once per script run.
+    : "${BUILD_VERSION:=$(git -C "$ROOT" describe --tags --always --dirty 2>/dev/null || echo unknown)}"
+    : "${BUILD_REVISION:=$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo unknown)}"
     env "${service^^}_HTTP_PORT=$port" "INSTANCE_ID=${INSTANCE_ID_PREFIX:-}$service-$replica" \
-        "BUILD_VERSION=${BUILD_VERSION:-$(git -C "$ROOT" describe --tags --always --dirty 2>/dev/null || echo unknown)}" \
-        "BUILD_REVISION=${BUILD_REVISION:-$(git -C "$ROOT" rev-parse HEAD 2>/dev/null || echo unknown)}" \
+        "BUILD_VERSION=$BUILD_VERSION" "BUILD_REVISION=$BUILD_REVISION" \
         nohup "$bin" >>"$LOG_DIR/$service-$replica.log" 2>&1 </dev/null &
     disown $! 2>/dev/null || true
     echo $! >"$pidfile"

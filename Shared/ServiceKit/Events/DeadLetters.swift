@@ -64,16 +64,23 @@ package struct DeadLetters: Sendable {
 
     /// Replays the letters `ids` in order (every letter when nil), and says what became of each.
     package func replay(_ ids: [String]? = nil) async throws -> [(id: String, outcome: Outcome)] {
-        let ids = if let ids { ids } else { try await list().map(\.id) }
+        // Every letter is read once: by the listing, or one by one when named.
+        var letters: [(id: String, letter: Letter?)] = []
+        if let ids {
+            for id in ids {
+                let found = try await redis.streamRange(events.deadLetterStream, start: id, end: id, count: 1).first
+                letters.append((id, found.map(Self.letter)))
+            }
+        } else {
+            letters = try await list().map { ($0.id, $0) }
+        }
         var replayedEvents: Set<String> = []
         var outcomes: [(String, Outcome)] = []
-        for id in ids {
-            let found = try await redis.streamRange(events.deadLetterStream, start: id, end: id, count: 1).first
-            guard let entry = found else {
+        for (id, letter) in letters {
+            guard let letter else {
                 outcomes.append((id, .notFound))
                 continue
             }
-            let letter = Self.letter(entry)
             if let event = letter.eventID, replayedEvents.contains(event) {
                 _ = try await redis.integer(RedisCommand("XDEL", [.string(events.deadLetterStream), .string(id)]))
                 outcomes.append((id, .alreadyReplayed))

@@ -8,6 +8,8 @@ extension HTTPField.Name {
     package static let requestID = constant("X-Request-ID")
     /// `X-Forwarded-For`: the client and proxies a request passed through, as the proxies report them.
     package static let xForwardedFor = constant("X-Forwarded-For")
+    /// `X-Forwarded-Proto`: the scheme the client used to reach the proxy (`https` or `http`).
+    package static let xForwardedProto = constant("X-Forwarded-Proto")
     /// `X-Api-Key`: the credential of systems outside this repository.
     package static let apiKey = constant("X-Api-Key")
 

@@ -95,13 +95,14 @@ extension ActivityPage {
     /// The page of `request` from the rows its query gave (one more than a page when a next page exists) and
     /// the total.
     package init(rows: [StoredEntry], request: PageRequest, total: Int, totalExact: Bool) {
+        let items = Array(rows.prefix(request.perPage))
         self.init(
-            items: Array(rows.prefix(request.perPage)),
+            items: items,
             page: request.page,
             perPage: request.perPage,
             total: total,
             totalExact: totalExact,
-            nextCursor: rows.count > request.perPage ? rows.prefix(request.perPage).last?.cursor.text : nil
+            nextCursor: rows.count > request.perPage ? items.last?.cursor.text : nil
         )
     }
 }

@@ -32,7 +32,6 @@ enum SessionMode: Sendable {
 struct RefreshCookie: Sendable {
     static let name = "quoting_refresh"
     static let path = "/api/auth"
-    private static let forwardedProto = HTTPField.Name("X-Forwarded-Proto")!
 
     let lifetime: Duration
 
@@ -58,7 +57,7 @@ struct RefreshCookie: Sendable {
             value: value,
             maxAge: maxAge,
             path: path,
-            secure: request.headers[forwardedProto] == "https",
+            secure: request.headers[.xForwardedProto] == "https",
             httpOnly: true,
             sameSite: .strict
         )
